@@ -20,7 +20,7 @@
 #define MF_ID_MAX     64 /* id, child and every item id */
 #define MF_LA_MAX     8
 #define MF_CODE_MAX   8 /* source and ethnicity codes */
-#define MF_VERSION    1 /* the contract version this build implements */
+#define MF_CONTRACT_VERSION 1 /* the contract version this build implements */
 
 typedef enum {
         MF_EV_CONTACT = 0,
@@ -156,16 +156,31 @@ mf_instant_t mf_event_time(const mf_event_t *ev);
 mf_date_t mf_event_date(const mf_event_t *ev);
 
 /*
- * Decoding. Both return MF_OK with *ev filled, or MF_ERR_INVALID with *rej
- * filled. Neither allocates nor keeps a pointer past the call except the
- * views in *ev.
+ * Decoding. A decoder holds the scratch space that MessagePack and JSON
+ * parsing need (a msgpack zone, a JSON token array), reused from one record to
+ * the next so that steady-state decoding allocates nothing. One decoder per
+ * thread; it is not shared.
  */
+typedef struct mf_decoder_s mf_decoder_t;
 
-/* One MessagePack object occupying exactly buf[0..len). */
-mf_err_t mf_event_decode_msgpack(const char *buf, size_t len, mf_event_t *ev,
-                                 mf_reject_t *rej);
-/* One JSON object occupying buf[0..len) (surrounding whitespace allowed). The
- * buffer is modified: string escapes are undone in place. */
-mf_err_t mf_event_decode_json(char *buf, size_t len, mf_event_t *ev, mf_reject_t *rej);
+mf_decoder_t *mf_decoder_new(void);
+void mf_decoder_free(mf_decoder_t *d);
+
+/* Decodes one MessagePack object from the start of buf[0..len).
+ * Returns:
+ *   MF_OK          *ev filled; *used = the object's length in bytes.
+ *   MF_ERR_INVALID *rej filled; *used = the bytes that make up the rejected
+ *                  record (the whole rest of buf when the bytes are not
+ *                  MessagePack at all: a stream cannot be resynchronised).
+ *   MF_ERR_RANGE   buf holds only the beginning of an object: read more.
+ *   MF_ERR_NOMEM   out of memory.
+ * With a Kafka message, buf is one message: anything after the first object
+ * makes the record bad_encoding. With a file, call again at buf + *used. */
+mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
+                                 size_t *used, mf_event_t *ev, mf_reject_t *rej);
+/* Decodes one JSON object occupying buf[0..len) (surrounding whitespace
+ * allowed). The buffer is modified: string escapes are undone in place. */
+mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t *ev,
+                              mf_reject_t *rej);
 
 #endif

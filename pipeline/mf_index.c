@@ -1,0 +1,161 @@
+#include "mf_index.h"
+
+#include <stdlib.h>
+#include <xxhash.h>
+
+uint64_t mf_hash(mf_str_t s) {
+        uint64_t h = XXH3_64bits(s.ptr, s.len);
+        return h ? h : 1; /* 0 marks an empty bucket */
+}
+
+void mf_index_init(mf_index_t *ix) {
+        memset(ix, 0, sizeof(*ix));
+}
+
+void mf_index_destroy(mf_index_t *ix) {
+        free(ix->hashes);
+        free(ix->vals);
+        mf_index_init(ix);
+}
+
+void mf_index_clear(mf_index_t *ix) {
+        if (ix->hashes)
+                memset(ix->hashes, 0, sizeof(*ix->hashes) * ix->cap);
+        ix->len = 0;
+}
+
+uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq, const void *ctx) {
+        if (!ix->cap)
+                return MF_INDEX_NONE;
+        uint32_t mask = ix->cap - 1;
+        for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+                if (ix->hashes[i] == 0)
+                        return MF_INDEX_NONE;
+                if (ix->hashes[i] == h && eq(ctx, ix->vals[i]))
+                        return ix->vals[i];
+        }
+}
+
+static void place(uint64_t *hashes, uint32_t *vals, uint32_t mask, uint64_t h, uint32_t v) {
+        uint32_t i = (uint32_t)h & mask;
+        while (hashes[i])
+                i = (i + 1) & mask;
+        hashes[i] = h;
+        vals[i] = v;
+}
+
+mf_err_t mf_index_insert(mf_index_t *ix, uint64_t h, uint32_t val) {
+        /* Load factor at most 3/4 keeps probes short. */
+        if ((ix->len + 1) * 4 > ix->cap * 3) {
+                uint32_t cap = ix->cap ? ix->cap * 2 : 64;
+                uint64_t *hs = calloc(cap, sizeof(*hs));
+                uint32_t *vs = malloc(sizeof(*vs) * cap);
+                if (!hs || !vs) {
+                        free(hs);
+                        free(vs);
+                        return MF_ERR_NOMEM;
+                }
+                for (uint32_t i = 0; i < ix->cap; i++)
+                        if (ix->hashes[i])
+                                place(hs, vs, cap - 1, ix->hashes[i], ix->vals[i]);
+                free(ix->hashes);
+                free(ix->vals);
+                ix->hashes = hs;
+                ix->vals = vs;
+                ix->cap = cap;
+        }
+        place(ix->hashes, ix->vals, ix->cap - 1, h, val);
+        ix->len++;
+        return MF_OK;
+}
+
+size_t mf_index_bytes(const mf_index_t *ix) {
+        return (size_t)ix->cap * (sizeof(uint64_t) + sizeof(uint32_t));
+}
+
+void mf_seen_init(mf_seen_t *s) {
+        memset(s, 0, sizeof(*s));
+}
+
+void mf_seen_destroy(mf_seen_t *s) {
+        free(s->e);
+        mf_seen_init(s);
+}
+
+static void seen_key(mf_str_t id, uint64_t *a, uint32_t *b) {
+        XXH128_hash_t h = XXH3_128bits(id.ptr, id.len);
+        *a = h.low64 ? h.low64 : 1;
+        *b = (uint32_t)h.high64;
+}
+
+static mf_seen_entry_t *seen_slot(mf_seen_entry_t *e, uint32_t cap, uint64_t a, uint32_t b) {
+        uint32_t mask = cap - 1;
+        for (uint32_t i = (uint32_t)(a >> 7) & mask;; i = (i + 1) & mask)
+                if (e[i].a == 0 || (e[i].a == a && e[i].b == b))
+                        return &e[i];
+}
+
+static mf_err_t seen_rehash(mf_seen_t *s, uint32_t cap, mf_date_t first_kept) {
+        mf_seen_entry_t *e = calloc(cap, sizeof(*e));
+        if (!e)
+                return MF_ERR_NOMEM;
+        uint32_t len = 0;
+        for (uint32_t i = 0; i < s->cap; i++) {
+                mf_seen_entry_t *old = &s->e[i];
+                if (old->a == 0 || old->date < first_kept)
+                        continue;
+                *seen_slot(e, cap, old->a, old->b) = *old;
+                len++;
+        }
+        free(s->e);
+        s->e = e;
+        s->cap = cap;
+        s->len = len;
+        return MF_OK;
+}
+
+bool mf_seen_add(mf_seen_t *s, mf_str_t id, mf_date_t date, mf_err_t *err) {
+        *err = MF_OK;
+        if ((s->len + 1) * 4 > s->cap * 3) {
+                *err = seen_rehash(s, s->cap ? s->cap * 2 : 1024, INT32_MIN);
+                if (*err != MF_OK)
+                        return false;
+        }
+        uint64_t a;
+        uint32_t b;
+        seen_key(id, &a, &b);
+        mf_seen_entry_t *slot = seen_slot(s->e, s->cap, a, b);
+        if (slot->a)
+                return false;
+        slot->a = a;
+        slot->b = b;
+        slot->date = date;
+        s->len++;
+        return true;
+}
+
+bool mf_seen_contains(const mf_seen_t *s, mf_str_t id) {
+        if (!s->cap)
+                return false;
+        uint64_t a;
+        uint32_t b;
+        seen_key(id, &a, &b);
+        return seen_slot(s->e, s->cap, a, b)->a != 0;
+}
+
+mf_err_t mf_seen_sweep(mf_seen_t *s, mf_date_t first_kept) {
+        if (!s->cap)
+                return MF_OK;
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < s->cap; i++)
+                if (s->e[i].a && s->e[i].date >= first_kept)
+                        live++;
+        uint32_t cap = 1024;
+        while (live * 2 > cap)
+                cap *= 2;
+        return seen_rehash(s, cap, first_kept);
+}
+
+size_t mf_seen_bytes(const mf_seen_t *s) {
+        return (size_t)s->cap * sizeof(mf_seen_entry_t);
+}

@@ -1,0 +1,482 @@
+#include "mf_pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mf_rereferral.h"
+#include "mf_time.h"
+
+struct mf_pipeline_s {
+        mf_pipeline_conf_t conf;
+        mf_decoder_t *dec;
+        mf_buf_t scratch; /* a mutable copy of a JSON record */
+        mf_store_t **stores; /* sorted by authority code */
+        int64_t *population;
+        size_t nstores;
+        size_t capstores;
+        mf_instant_t now;
+        mf_date_t today;
+        mf_date_t last_sweep;
+        mf_pipeline_stats_t stats;
+};
+
+mf_date_t mf_horizon_first(mf_date_t d) {
+        return mf_window_start(d, MF_HORIZON_MONTHS);
+}
+
+mf_pipeline_t *mf_pipeline_new(const mf_pipeline_conf_t *conf) {
+        mf_pipeline_t *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        p->conf = *conf;
+        p->now = MF_INSTANT_NONE;
+        p->today = p->last_sweep = MF_DATE_NONE;
+        mf_buf_init(&p->scratch);
+        if (!(p->dec = mf_decoder_new())) {
+                free(p);
+                return NULL;
+        }
+        return p;
+}
+
+void mf_pipeline_free(mf_pipeline_t *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->nstores; i++)
+                mf_store_free(p->stores[i]);
+        free(p->stores);
+        free(p->population);
+        mf_decoder_free(p->dec);
+        mf_buf_destroy(&p->scratch);
+        free(p);
+}
+
+/* ---- authorities ---- */
+
+static int la_cmp(mf_str_t a, const char *b) {
+        size_t bl = strlen(b);
+        int c = memcmp(a.ptr, b, a.len < bl ? a.len : bl);
+        return c ? c : (a.len < bl ? -1 : a.len > bl);
+}
+
+/* Binary search: index of la, or where it would be inserted. */
+static size_t la_pos(const mf_pipeline_t *p, mf_str_t la, bool *found) {
+        size_t lo = 0, hi = p->nstores;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = la_cmp(la, p->stores[mid]->la);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        *found = false;
+        return lo;
+}
+
+static mf_store_t *get_store(mf_pipeline_t *p, mf_str_t la, size_t *index) {
+        bool found;
+        size_t i = la_pos(p, la, &found);
+        if (!found) {
+                if (p->nstores == p->capstores) {
+                        size_t cap = p->capstores ? p->capstores * 2 : 8;
+                        mf_store_t **s = realloc(p->stores, sizeof(*s) * cap);
+                        if (!s)
+                                return NULL;
+                        p->stores = s;
+                        int64_t *pop = realloc(p->population, sizeof(*pop) * cap);
+                        if (!pop)
+                                return NULL;
+                        p->population = pop;
+                        p->capstores = cap;
+                }
+                mf_store_t *st = mf_store_new(la);
+                if (!st)
+                        return NULL;
+                memmove(&p->stores[i + 1], &p->stores[i], sizeof(*p->stores) * (p->nstores - i));
+                memmove(&p->population[i + 1], &p->population[i],
+                        sizeof(*p->population) * (p->nstores - i));
+                p->stores[i] = st;
+                p->population[i] = 0;
+                p->nstores++;
+        }
+        if (index)
+                *index = i;
+        return p->stores[i];
+}
+
+mf_err_t mf_pipeline_set_population(mf_pipeline_t *p, mf_str_t la, int64_t population) {
+        size_t i;
+        if (!get_store(p, la, &i))
+                return MF_ERR_NOMEM;
+        p->population[i] = population;
+        return MF_OK;
+}
+
+size_t mf_pipeline_la_count(const mf_pipeline_t *p) {
+        return p->nstores;
+}
+
+mf_str_t mf_pipeline_la(const mf_pipeline_t *p, size_t i) {
+        return mf_str(p->stores[i]->la, strlen(p->stores[i]->la));
+}
+
+mf_store_t *mf_pipeline_store(mf_pipeline_t *p, mf_str_t la) {
+        bool found;
+        size_t i = la_pos(p, la, &found);
+        return found ? p->stores[i] : NULL;
+}
+
+/* ---- clock ---- */
+
+static mf_err_t sweep(mf_pipeline_t *p) {
+        mf_date_t first = mf_horizon_first(p->today);
+        for (size_t i = 0; i < p->nstores; i++) {
+                mf_err_t rc = mf_store_sweep(p->stores[i], first);
+                if (rc != MF_OK)
+                        return rc;
+        }
+        p->last_sweep = p->today;
+        p->stats.sweeps++;
+        return MF_OK;
+}
+
+mf_err_t mf_pipeline_tick(mf_pipeline_t *p, mf_instant_t now) {
+        if (p->now != MF_INSTANT_NONE && now <= p->now)
+                return MF_OK;
+        p->now = now;
+        mf_date_t d = mf_civil_date(now);
+        if (p->today == MF_DATE_NONE) {
+                p->today = p->last_sweep = d;
+                return MF_OK;
+        }
+        if (d <= p->today)
+                return MF_OK;
+        p->today = d;
+        if (d - p->last_sweep >= MF_SWEEP_DAYS)
+                return sweep(p);
+        return MF_OK;
+}
+
+mf_instant_t mf_pipeline_now(const mf_pipeline_t *p) {
+        return p->now;
+}
+
+mf_date_t mf_pipeline_today(const mf_pipeline_t *p) {
+        return p->today;
+}
+
+/* ---- outputs ---- */
+
+static void sink(mf_pipeline_t *p, const mf_output_t *o) {
+        p->stats.outputs[o->kind]++;
+        if (p->conf.sink)
+                p->conf.sink(p->conf.opaque, o);
+}
+
+static void dead_letter(mf_pipeline_t *p, mf_str_t la, mf_reason_t reason, const char *detail,
+                        mf_str_t payload, const mf_origin_t *origin) {
+        static const mf_origin_t none = {{"", 0}, -1, -1};
+        if (!origin)
+                origin = &none;
+        mf_deadletter_out_t d = {
+                .la = la,
+                .reason = reason,
+                .detail = detail,
+                .topic = origin->topic,
+                .partition = origin->partition,
+                .offset = origin->offset,
+                .payload = payload,
+        };
+        mf_output_t o = {.kind = MF_OUT_DEADLETTER, .u.deadletter = &d};
+        p->stats.rejected[reason]++;
+        sink(p, &o);
+}
+
+static mf_err_t emit_referral(void *opaque, mf_store_t *st, uint32_t slot) {
+        mf_pipeline_t *p = opaque;
+        const mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, slot);
+        mf_referral_out_t out = {
+                .la = mf_str(st->la, strlen(st->la)),
+                .referral_id = mf_strpool_get(r->id),
+                .child = mf_strpool_get(mf_store_child(st, r->child)->id),
+                .referral_date = r->date,
+                .source = r->source ? mf_store_source_name(st, r->source) : MF_STR_NULL,
+                .contact_id = mf_strpool_get(r->contact_id),
+                .nfa = r->nfa,
+                .previous_referrals_12m = r->prev12,
+                .previous_referral_date = r->prev_date,
+                .revision = r->revision,
+        };
+        mf_output_t o = {.kind = MF_OUT_REFERRAL, .u.referral = &out};
+        sink(p, &o);
+        return MF_OK;
+}
+
+/* ---- stages ---- */
+
+/* DOMAIN.md: a decision is due at the same local clock time on the next
+ * working day; a contact received on a non-working day is due at the end of
+ * the first working day after it. */
+static mf_instant_t contact_due(const mf_calendar_t *cal, mf_instant_t received) {
+        mf_date_t rd = mf_civil_date(received);
+        mf_date_t next = mf_calendar_next_wd(cal, rd);
+        if (mf_calendar_is_working_day(cal, rd))
+                return mf_instant_from_civil(next, mf_civil_time_of_day_ms(received));
+        return mf_day_end(next);
+}
+
+#define TRY(expr)                                                                         \
+        do {                                                                              \
+                mf_err_t rc_ = (expr);                                                    \
+                if (rc_ != MF_OK)                                                         \
+                        return rc_;                                                       \
+        } while (0)
+
+/* Finds or creates the event's item and, for an opening event (or a closing
+ * one that arrives before its opener), points it at the event's child. */
+static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev, bool opener,
+                         bool opened, uint32_t *slot) {
+        bool created;
+        *slot = mf_store_get(st, k, ev->item_id, &created);
+        if (*slot == MF_SLOT_NONE)
+                return MF_ERR_NOMEM;
+        if (opener || !opened)
+                return mf_store_set_child(st, k, *slot, ev->child);
+        return MF_OK;
+}
+
+static bool is_opened(mf_store_t *st, mf_item_kind_t k, mf_str_t id) {
+        uint32_t s = mf_store_find(st, k, id);
+        if (s == MF_SLOT_NONE)
+                return false;
+        switch (k) {
+                case MF_ITEM_CONTACT: return ((mf_contact_t *)mf_store_item(st, k, s))->opened;
+                case MF_ITEM_ASSESSMENT:
+                        return ((mf_assessment_t *)mf_store_item(st, k, s))->opened;
+                case MF_ITEM_S47: return ((mf_s47_t *)mf_store_item(st, k, s))->opened;
+                default: return true;
+        }
+}
+
+static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev) {
+        uint32_t s;
+        TRY(item_for(st, MF_ITEM_CONTACT, ev, true, false, &s));
+        mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
+        c->opened = true;
+        c->received_at = ev->u.contact.received_at;
+        c->due_at = contact_due(p->conf.calendar, c->received_at);
+        c->source = mf_store_source(st, ev->u.contact.source);
+        c->gender = (uint8_t)ev->u.contact.gender;
+        c->birth_date = ev->u.contact.birth_date;
+        c->ethnicity = ev->u.contact.ethnicity.len
+                               ? (uint8_t)mf_ethnicity_group(ev->u.contact.ethnicity)
+                               : MF_ETH_NOT_RECORDED;
+        c->disability = (uint8_t)ev->u.contact.disability;
+        mf_store_child_demographics(st, c->child, ev);
+        return MF_OK;
+}
+
+static mf_err_t apply_decision(mf_store_t *st, const mf_event_t *ev) {
+        uint32_t s;
+        TRY(item_for(st, MF_ITEM_CONTACT, ev, false, is_opened(st, MF_ITEM_CONTACT, ev->item_id),
+                     &s));
+        mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
+        c->decided_at = ev->u.decision.decided_at;
+        c->outcome = (uint8_t)ev->u.decision.outcome;
+        return MF_OK;
+}
+
+static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev) {
+        bool created;
+        uint32_t s = mf_store_get(st, MF_ITEM_REFERRAL, ev->item_id, &created);
+        if (s == MF_SLOT_NONE)
+                return MF_ERR_NOMEM;
+        uint32_t old_child = ((mf_referral_t *)mf_store_item(st, MF_ITEM_REFERRAL, s))->child;
+        TRY(mf_store_set_child(st, MF_ITEM_REFERRAL, s, ev->child));
+        mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, s);
+        r->date = ev->u.referral.referral_date;
+        r->source = mf_store_source(st, ev->u.referral.source);
+        r->nfa = ev->u.referral.nfa;
+        TRY(mf_store_set_str(st, &r->contact_id, ev->u.referral.contact_id));
+        mf_date_t first = mf_horizon_first(p->today);
+        TRY(mf_rereferral_update(st, r->child, s, first, emit_referral, p));
+        /* A correction that moved the referral to another child changes the
+         * answers of the first child's other referrals too. */
+        if (old_child != MF_SLOT_NONE && old_child != r->child &&
+            mf_store_child(st, old_child)->id)
+                TRY(mf_rereferral_update(st, old_child, MF_SLOT_NONE, first, emit_referral, p));
+        return MF_OK;
+}
+
+static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
+        bool opener = ev->type == MF_EV_ASSESSMENT_STARTED;
+        uint32_t s;
+        TRY(item_for(st, MF_ITEM_ASSESSMENT, ev, opener,
+                     is_opened(st, MF_ITEM_ASSESSMENT, ev->item_id), &s));
+        mf_assessment_t *a = mf_store_item(st, MF_ITEM_ASSESSMENT, s);
+        if (opener) {
+                a->opened = true;
+                a->start = ev->u.assessment_started.start_date;
+                return mf_store_set_str(st, &a->referral_id, ev->u.assessment_started.referral_id);
+        }
+        a->authorised = ev->u.assessment_authorised.authorised_date;
+        a->child_seen = (uint8_t)ev->u.assessment_authorised.child_seen;
+        a->outcome = (uint8_t)ev->u.assessment_authorised.outcome;
+        return MF_OK;
+}
+
+static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev) {
+        bool opener = ev->type == MF_EV_S47_STARTED;
+        uint32_t s;
+        TRY(item_for(st, MF_ITEM_S47, ev, opener, is_opened(st, MF_ITEM_S47, ev->item_id), &s));
+        mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, s);
+        switch (ev->type) {
+                case MF_EV_S47_STARTED:
+                        e->opened = true;
+                        e->strategy = ev->u.s47_started.strategy_date;
+                        return mf_store_set_str(st, &e->referral_id, ev->u.s47_started.referral_id);
+                case MF_EV_S47_OUTCOME:
+                        e->completed = ev->u.s47_outcome.completed_date;
+                        e->icpc_required =
+                                ev->u.s47_outcome.icpc_required ? MF_TRI_TRUE : MF_TRI_FALSE;
+                        return MF_OK;
+                default:
+                        e->icpc = ev->u.icpc.icpc_date;
+                        e->cp_plan = ev->u.icpc.cp_plan;
+                        return MF_OK;
+        }
+}
+
+mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t payload,
+                                const mf_origin_t *origin) {
+        TRY(mf_pipeline_tick(p, mf_event_time(ev)));
+        mf_date_t date = mf_event_date(ev);
+        if (date < mf_horizon_first(p->today)) {
+                dead_letter(p, ev->la, MF_REASON_TOO_LATE,
+                            "event dated before the 24-month horizon", payload, origin);
+                return MF_OK;
+        }
+        mf_store_t *st = get_store(p, ev->la, NULL);
+        if (!st)
+                return MF_ERR_NOMEM;
+        mf_err_t rc;
+        if (!mf_seen_add(&st->seen, ev->id, date, &rc)) {
+                if (rc != MF_OK)
+                        return rc;
+                p->stats.duplicates++;
+                return MF_OK;
+        }
+        switch (ev->type) {
+                case MF_EV_CONTACT: rc = apply_contact(p, st, ev); break;
+                case MF_EV_CONTACT_DECISION: rc = apply_decision(st, ev); break;
+                case MF_EV_REFERRAL: rc = apply_referral(p, st, ev); break;
+                case MF_EV_ASSESSMENT_STARTED:
+                case MF_EV_ASSESSMENT_AUTHORISED: rc = apply_assessment(st, ev); break;
+                default: rc = apply_s47(st, ev); break;
+        }
+        if (rc == MF_OK) {
+                p->stats.applied++;
+                p->stats.by_type[ev->type]++;
+        }
+        return rc;
+}
+
+mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len, size_t *used,
+                                  const mf_origin_t *origin) {
+        mf_event_t ev;
+        mf_reject_t rej;
+        size_t n = 0;
+        mf_err_t rc = mf_event_decode_msgpack(p->dec, buf, len, &n, &ev, &rej);
+        if (rc == MF_ERR_RANGE) {
+                if (used)
+                        return rc;
+                rej.reason = MF_REASON_BAD_ENCODING;
+                snprintf(rej.detail, sizeof(rej.detail), "record ends inside a MessagePack value");
+                rc = MF_ERR_INVALID;
+                n = len;
+        }
+        if (rc == MF_ERR_NOMEM)
+                return rc;
+        if (used)
+                *used = n;
+        else if (rc == MF_OK && n != len) {
+                rej.reason = MF_REASON_BAD_ENCODING;
+                snprintf(rej.detail, sizeof(rej.detail), "record has bytes after its map");
+                rc = MF_ERR_INVALID;
+                n = len;
+        }
+        p->stats.records++;
+        if (rc == MF_ERR_INVALID) {
+                dead_letter(p, ev.la, rej.reason, rej.detail, mf_str(buf, n), origin);
+                return MF_OK;
+        }
+        return mf_pipeline_push_event(p, &ev, mf_str(buf, n), origin);
+}
+
+mf_err_t mf_pipeline_push_json(mf_pipeline_t *p, const char *buf, size_t len,
+                               const mf_origin_t *origin) {
+        mf_buf_reset(&p->scratch);
+        TRY(mf_buf_append(&p->scratch, buf, len));
+        mf_event_t ev;
+        mf_reject_t rej;
+        p->stats.records++;
+        mf_err_t rc = mf_event_decode_json(p->dec, p->scratch.data, len, &ev, &rej);
+        if (rc == MF_ERR_INVALID) {
+                dead_letter(p, ev.la, rej.reason, rej.detail, mf_str(buf, len), origin);
+                return MF_OK;
+        }
+        if (rc != MF_OK)
+                return rc;
+        return mf_pipeline_push_event(p, &ev, mf_str(buf, len), origin);
+}
+
+/* ---- figures ---- */
+
+mf_err_t mf_pipeline_indicators(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
+                                mf_indicators_t *out) {
+        bool found;
+        size_t i = la_pos(p, la, &found);
+        if (!found)
+                return MF_ERR_INVALID;
+        if (p->today == MF_DATE_NONE || as_of > p->today ||
+            mf_window_start(as_of, 6) < mf_horizon_first(p->today))
+                return MF_ERR_RANGE;
+        mf_instant_t at = as_of == p->today ? p->now : mf_day_end(as_of);
+        mf_indicators_compute(p->stores[i], p->conf.calendar, as_of, at,
+                              mf_horizon_first(p->today), out);
+        out->population = p->population[i];
+        return MF_OK;
+}
+
+mf_err_t mf_pipeline_emit_indicators(mf_pipeline_t *p, mf_date_t as_of) {
+        mf_indicators_t *ind = malloc(sizeof(*ind));
+        if (!ind)
+                return MF_ERR_NOMEM;
+        mf_err_t rc = MF_OK;
+        for (size_t i = 0; i < p->nstores && rc == MF_OK; i++) {
+                rc = mf_pipeline_indicators(p, mf_pipeline_la(p, i), as_of, ind);
+                if (rc != MF_OK)
+                        break;
+                mf_indicators_out_t io = {ind, p->stores[i], p->now};
+                mf_output_t o = {.kind = MF_OUT_INDICATORS, .u.indicators = &io};
+                sink(p, &o);
+        }
+        free(ind);
+        return rc;
+}
+
+const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p) {
+        return &p->stats;
+}
+
+size_t mf_pipeline_state_bytes(const mf_pipeline_t *p) {
+        size_t n = sizeof(*p);
+        for (size_t i = 0; i < p->nstores; i++)
+                n += mf_store_bytes(p->stores[i]);
+        return n;
+}
