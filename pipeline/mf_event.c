@@ -481,7 +481,13 @@ mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
                                 return MF_ERR_RANGE;
                         *used = len;
                         return MF_ERR_RANGE;
-                case MSGPACK_UNPACK_NOMEM_ERROR: return MF_ERR_NOMEM;
+                case MSGPACK_UNPACK_NOMEM_ERROR:
+                        /* msgpack-c also says this when a record nests deeper
+                         * than its parse stack: reject the record, not the
+                         * process. */
+                        *used = len;
+                        return reject(rej, MF_REASON_BAD_ENCODING, "%s",
+                                      "record nests too deeply or is too large");
                 default:
                         *used = len;
                         return reject(rej, MF_REASON_BAD_ENCODING, "%s",
@@ -605,6 +611,10 @@ static bool json_unescape(char *s, size_t n, size_t *outlen) {
 /* Checks a jsmn primitive against JSON's grammar (jsmn only checks its first
  * character) and captures its value. */
 static bool json_primitive(const char *p, size_t n, mf_val_t *v) {
+        mf_val_t scratch;
+        bool want_value = v != NULL;
+        if (!v)
+                v = &scratch;
         memset(v, 0, sizeof(*v));
         if (n == 4 && !memcmp(p, "true", 4)) {
                 v->kind = V_BOOL, v->b = true;
@@ -653,25 +663,97 @@ static bool json_primitive(const char *p, size_t n, mf_val_t *v) {
         }
         if (i != n)
                 return false;
-        char tmp[64];
-        if (n >= sizeof(tmp)) {
-                v->kind = V_FLOAT; /* absurdly long literal: only its size matters */
-                v->f = (p[0] == '-') ? -HUGE_VAL : HUGE_VAL;
+        if (!want_value)
                 return true;
-        }
-        memcpy(tmp, p, n);
-        tmp[n] = '\0';
-        if (integral) {
-                errno = 0;
-                long long ll = strtoll(tmp, NULL, 10);
-                if (errno == 0) {
+        if (integral && n <= 19) {
+                /* Up to 18 digits always fit; 19 may overflow: checked below. */
+                int64_t acc = 0;
+                bool neg = p[0] == '-';
+                bool overflow = false;
+                for (size_t j = neg; j < n; j++) {
+                        int digit = p[j] - '0';
+                        if (acc > (INT64_MAX - digit) / 10) {
+                                overflow = true;
+                                break;
+                        }
+                        acc = acc * 10 + digit;
+                }
+                if (!overflow) {
                         v->kind = V_INT;
-                        v->i = ll;
+                        v->i = neg ? -acc : acc;
                         return true;
                 }
         }
+        /* Inside an object a delimiter always follows the literal, so strtod
+         * stops at its end without a copy. */
         v->kind = V_FLOAT;
-        v->f = strtod(tmp, NULL);
+        v->f = strtod(p, NULL);
+        return true;
+}
+
+static bool ws(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* jsmn's span of a token, with a string's quotes. */
+static int tok_start(const jsmntok_t *t) {
+        return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+static int tok_end(const jsmntok_t *t) {
+        return t->type == JSMN_STRING ? t->end + 1 : t->end;
+}
+
+/* The bytes between two tokens must be whitespace around at most one
+ * expected separator. jsmn does not check separators (it accepts "{"a":1,}"
+ * and "[1 2]"), so this completes the grammar: together with the check of
+ * every primitive, what passes is exactly RFC 8259 JSON. */
+static bool gap_ok(const char *buf, int from, int to, char sep) {
+        bool seen = sep == 0;
+        for (int i = from; i < to; i++) {
+                if (ws(buf[i]))
+                        continue;
+                if (!seen && buf[i] == sep) {
+                        seen = true;
+                        continue;
+                }
+                return false;
+        }
+        return seen;
+}
+
+/* Index of the token after t's subtree. */
+static int skip(const jsmntok_t *tok, int n, int i) {
+        int end = tok[i].end;
+        int j = i + 1;
+        while (j < n && tok[j].start < end)
+                j++;
+        return j;
+}
+
+static bool json_structure_ok(const char *buf, const jsmntok_t *tok, int n) {
+        for (int i = 0; i < n; i++) {
+                if (tok[i].type != JSMN_OBJECT && tok[i].type != JSMN_ARRAY)
+                        continue;
+                bool obj = tok[i].type == JSMN_OBJECT;
+                int pos = tok[i].start + 1; /* after the opening bracket */
+                int child = i + 1, k = 0;
+                int end = skip(tok, n, i);
+                while (child < end) {
+                        /* In an object: key (k even) ':' value (k odd) ','. */
+                        char sep = k == 0 ? 0 : (obj && (k % 2)) ? ':' : ',';
+                        if (obj && k % 2 == 0 && tok[child].type != JSMN_STRING)
+                                return false;
+                        if (!gap_ok(buf, pos, tok_start(&tok[child]), sep))
+                                return false;
+                        pos = tok_end(&tok[child]);
+                        child = skip(tok, n, child);
+                        k++;
+                }
+                if (obj && k % 2)
+                        return false; /* a key without a value */
+                if (!gap_ok(buf, pos, tok[i].end - 1, 0))
+                        return false;
+        }
         return true;
 }
 
@@ -693,21 +775,33 @@ mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t
                 d->toks = t;
                 d->ntoks = nt;
         }
+        /* Surrounding whitespace is allowed; nothing else may follow. */
+        size_t lo = 0, hi = len;
+        while (lo < hi && ws(buf[lo]))
+                lo++;
+        while (hi > lo && ws(buf[hi - 1]))
+                hi--;
+        if (n == JSMN_ERROR_PART && lo < hi && buf[lo] != '{' && buf[lo] != '[' &&
+            buf[lo] != '"') {
+                /* strict jsmn wants a delimiter after a top-level number or
+                 * literal; a lone valid one is JSON, just not an object. */
+                if (json_primitive(buf + lo, hi - lo, NULL))
+                        return reject(rej, MF_REASON_NOT_A_MAP, "%s",
+                                      "record is not a JSON object");
+        }
         if (n <= 0)
                 return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record is not valid JSON");
         jsmntok_t *tok = d->toks;
-        /* Exactly one top-level value: it must span every token. */
-        int end = 1;
-        for (int i = 1; i < n && tok[i].start < tok[0].end; i++)
-                end = i + 1;
-        if (end != n)
+        if (skip(tok, n, 0) != n || (size_t)tok_end(&tok[0]) != hi ||
+            (size_t)tok_start(&tok[0]) != lo)
                 return reject(rej, MF_REASON_BAD_ENCODING, "%s",
                               "record has bytes after its JSON value");
+        if (!json_structure_ok(buf, tok, n))
+                return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record is not valid JSON");
         for (int i = 0; i < n; i++) {
                 if (tok[i].type == JSMN_PRIMITIVE) {
-                        mf_val_t tmp;
                         if (!json_primitive(buf + tok[i].start,
-                                            (size_t)(tok[i].end - tok[i].start), &tmp))
+                                            (size_t)(tok[i].end - tok[i].start), NULL))
                                 return reject(rej, MF_REASON_BAD_ENCODING, "%s",
                                               "record is not valid JSON");
                 } else if (tok[i].type == JSMN_STRING) {

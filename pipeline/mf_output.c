@@ -207,7 +207,7 @@ static void write_referral(writer_t *w, const mf_referral_out_t *r) {
 }
 
 static void write_deadletter(writer_t *w, const mf_deadletter_out_t *d) {
-        w_map(w, 10);
+        w_map(w, 9);
         w_envelope(w, MF_OUT_DEADLETTER, d->la);
         w_key(w, "reason");
         w_str(w, mf_reason_name(d->reason));

@@ -404,7 +404,7 @@ mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
                 return rc;
         if (used)
                 *used = n;
-        else if (rc == MF_OK && n != len) {
+        else if (n != len) {
                 rej.reason = MF_REASON_BAD_ENCODING;
                 snprintf(rej.detail, sizeof(rej.detail), "record has bytes after its map");
                 rc = MF_ERR_INVALID;

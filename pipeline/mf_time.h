@@ -62,7 +62,7 @@ mf_instant_t mf_day_start(mf_date_t date);
 mf_instant_t mf_day_end(mf_date_t date);
 
 /* Writes an ISO 8601 UTC instant "YYYY-MM-DDTHH:MM:SS.mmmZ" and a NUL
- * (at least 25 bytes). */
+ * (a buffer of at least 32 bytes). */
 void mf_instant_format(mf_instant_t t, char *buf);
 
 #endif

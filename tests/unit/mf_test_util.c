@@ -49,3 +49,145 @@ mf_instant_t mf_test_utc(const char *s) {
         return (mf_instant_t)mf_date_from_ymd(y, mo, d) * 86400000LL +
                ((int64_t)h * 3600 + mi * 60 + sec) * 1000;
 }
+
+static mf_event_t base(mf_event_type_t type, const char *id, const char *child,
+                       const char *item) {
+        mf_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = type;
+        ev.v = 1;
+        ev.id = mf_str(id, strlen(id));
+        ev.la = MF_STR_LIT(MF_TEST_LA);
+        ev.child = mf_str(child, strlen(child));
+        ev.item_id = mf_str(item, strlen(item));
+        return ev;
+}
+
+mf_event_t mf_test_contact(const char *id, const char *child, const char *contact_id,
+                           mf_instant_t received_at) {
+        mf_event_t ev = base(MF_EV_CONTACT, id, child, contact_id);
+        ev.u.contact.received_at = received_at;
+        ev.u.contact.birth_date = MF_DATE_NONE;
+        return ev;
+}
+
+mf_event_t mf_test_decision(const char *id, const char *child, const char *contact_id,
+                            mf_instant_t decided_at, mf_decision_outcome_t outcome) {
+        mf_event_t ev = base(MF_EV_CONTACT_DECISION, id, child, contact_id);
+        ev.u.decision.decided_at = decided_at;
+        ev.u.decision.outcome = outcome;
+        return ev;
+}
+
+mf_event_t mf_test_referral(const char *id, const char *child, const char *referral_id,
+                            const char *date) {
+        mf_event_t ev = base(MF_EV_REFERRAL, id, child, referral_id);
+        ev.u.referral.referral_date = mf_test_date(date);
+        return ev;
+}
+
+mf_event_t mf_test_assessment_started(const char *id, const char *child, const char *aid,
+                                      const char *date) {
+        mf_event_t ev = base(MF_EV_ASSESSMENT_STARTED, id, child, aid);
+        ev.u.assessment_started.start_date = mf_test_date(date);
+        return ev;
+}
+
+mf_event_t mf_test_assessment_authorised(const char *id, const char *child, const char *aid,
+                                         const char *date) {
+        mf_event_t ev = base(MF_EV_ASSESSMENT_AUTHORISED, id, child, aid);
+        ev.u.assessment_authorised.authorised_date = mf_test_date(date);
+        return ev;
+}
+
+mf_event_t mf_test_s47_started(const char *id, const char *child, const char *sid,
+                               const char *date) {
+        mf_event_t ev = base(MF_EV_S47_STARTED, id, child, sid);
+        ev.u.s47_started.strategy_date = mf_test_date(date);
+        return ev;
+}
+
+mf_event_t mf_test_s47_outcome(const char *id, const char *child, const char *sid,
+                               const char *date, bool icpc_required) {
+        mf_event_t ev = base(MF_EV_S47_OUTCOME, id, child, sid);
+        ev.u.s47_outcome.completed_date = mf_test_date(date);
+        ev.u.s47_outcome.icpc_required = icpc_required;
+        return ev;
+}
+
+mf_event_t mf_test_icpc(const char *id, const char *child, const char *sid, const char *date) {
+        mf_event_t ev = base(MF_EV_ICPC, id, child, sid);
+        ev.u.icpc.icpc_date = mf_test_date(date);
+        ev.u.icpc.cp_plan = true;
+        return ev;
+}
+
+static void copy_str(char *dst, size_t cap, mf_str_t s) {
+        size_t n = s.len < cap - 1 ? s.len : cap - 1;
+        memcpy(dst, s.ptr, n);
+        dst[n] = '\0';
+}
+
+static void test_sink(void *opaque, const mf_output_t *o) {
+        mf_test_pipe_t *t = opaque;
+        switch (o->kind) {
+                case MF_OUT_REFERRAL: {
+                        assert_true(t->nreferrals < MF_ARRAY_LEN(t->referrals));
+                        mf_test_referral_out_t *r = &t->referrals[t->nreferrals++];
+                        copy_str(r->referral_id, sizeof(r->referral_id), o->u.referral->referral_id);
+                        copy_str(r->child, sizeof(r->child), o->u.referral->child);
+                        r->referral_date = o->u.referral->referral_date;
+                        r->prev12 = o->u.referral->previous_referrals_12m;
+                        r->prev_date = o->u.referral->previous_referral_date;
+                        r->revision = o->u.referral->revision;
+                        break;
+                }
+                case MF_OUT_DEADLETTER:
+                        assert_true(t->ndeadletters < MF_ARRAY_LEN(t->deadletters));
+                        t->deadletters[t->ndeadletters++] = o->u.deadletter->reason;
+                        break;
+                default: t->nindicators++; break;
+        }
+}
+
+mf_test_pipe_t *mf_test_pipe_new(void) {
+        mf_test_pipe_t *t = calloc(1, sizeof(*t));
+        assert_non_null(t);
+        t->cal = mf_test_calendar();
+        mf_pipeline_conf_t conf = {.calendar = t->cal, .sink = test_sink, .opaque = t};
+        t->p = mf_pipeline_new(&conf);
+        assert_non_null(t->p);
+        return t;
+}
+
+void mf_test_pipe_free(mf_test_pipe_t *t) {
+        mf_pipeline_free(t->p);
+        mf_calendar_free(t->cal);
+        free(t);
+}
+
+void mf_test_push(mf_test_pipe_t *t, const mf_event_t *ev) {
+        mf_origin_t o = {MF_STR_LIT("test"), 0, 0};
+        assert_int_equal(mf_pipeline_push_event(t->p, ev, MF_STR_LIT("payload"), &o), MF_OK);
+}
+
+const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t, const char *rid) {
+        for (size_t i = t->nreferrals; i-- > 0;)
+                if (!strcmp(t->referrals[i].referral_id, rid))
+                        return &t->referrals[i];
+        fail_msg("no referral_enriched record for %s", rid);
+        return NULL;
+}
+
+size_t mf_test_referral_count(const mf_test_pipe_t *t, const char *rid) {
+        size_t n = 0;
+        for (size_t i = 0; i < t->nreferrals; i++)
+                n += !strcmp(t->referrals[i].referral_id, rid);
+        return n;
+}
+
+void mf_test_figures(mf_test_pipe_t *t, const char *as_of, mf_indicators_t *out) {
+        assert_int_equal(
+                mf_pipeline_indicators(t->p, MF_STR_LIT(MF_TEST_LA), mf_test_date(as_of), out),
+                MF_OK);
+}

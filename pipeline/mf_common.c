@@ -1,0 +1,12 @@
+#include "mf_common.h"
+
+const char *mf_err_str(mf_err_t err) {
+        switch (err) {
+                case MF_OK: return "success";
+                case MF_ERR_NOMEM: return "out of memory";
+                case MF_ERR_INVALID: return "invalid input";
+                case MF_ERR_IO: return "input/output error";
+                case MF_ERR_RANGE: return "value out of range";
+                default: return "unknown error";
+        }
+}
