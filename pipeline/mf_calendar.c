@@ -1,11 +1,15 @@
 /*
  * mf_calendar.c — working days as a cumulative count.
  *
- * cum[i] is the number of working days in [FIRST, FIRST + i). Then
- * wd(a, b) = cum[b + 1 - FIRST] - cum[a + 1 - FIRST], constant time, and the
- * n-th working day after a date is a binary search. The array covers
- * 1990–2100 (about 40,000 days, 160 KiB) and is rebuilt when holidays are
- * added, which happens only at start-up.
+ * Every figure asks "how many working days between these dates" or "when is
+ * the n-th working day after this one" once per record, so both must be cheap.
+ * cum[i] holds the number of working days in [MF_CAL_FIRST, MF_CAL_FIRST + i).
+ * Extended past the span by plain weekday arithmetic, that gives a count C(d)
+ * of working days up to and including d, for every d, with
+ *   wd(a, b) = C(b) - C(a)
+ * and the n-th working day after a date is the first d with C(d) = C(date) + n,
+ * a binary search. The array (about 40,000 days) is rebuilt whenever holidays
+ * are added, which happens only at start-up.
  */
 #include "mf_calendar.h"
 
@@ -14,105 +18,173 @@
 
 #include "mf_time.h"
 
-#define CAL_FIRST 7305  /* 1990-01-01 */
-#define CAL_LAST  47846 /* 2100-12-31 */
-#define CAL_DAYS  (CAL_LAST - CAL_FIRST + 1)
+#define MF_CAL_FIRST 7305  /* 1990-01-01 */
+#define MF_CAL_LAST  47846 /* 2100-12-31 */
+#define MF_CAL_DAYS  (MF_CAL_LAST - MF_CAL_FIRST + 1)
+
+/* A Monday (1970-01-05), from which whole weeks are counted. */
+#define MF_CAL_MONDAY 4
 
 struct mf_calendar_s {
-        uint8_t *holiday; /* by day index */
-        int32_t *cum;     /* CAL_DAYS + 1 entries */
         size_t nholidays;
         mf_date_t first, last;
-        bool dirty;
+        uint8_t holiday[MF_CAL_DAYS];
+        int32_t cum[MF_CAL_DAYS + 1];
 };
 
-static bool weekend(mf_date_t d) {
-        return mf_date_weekday(d) >= 6;
+static int64_t floor_div(int64_t a, int64_t b) {
+        int64_t q = a / b;
+        return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static bool in_span(int64_t d) {
+        return d >= MF_CAL_FIRST && d <= MF_CAL_LAST;
+}
+
+/* Monday-to-Friday days in [MF_CAL_MONDAY, d), negative before it; only
+ * differences of it mean anything. */
+static int64_t weekdays_before(int64_t d) {
+        int64_t x = d - MF_CAL_MONDAY;
+        int64_t weeks = floor_div(x, 7);
+        int64_t rest = x - weeks * 7; /* 0 = Monday .. 6 = Sunday */
+        return weeks * 5 + (rest < 5 ? rest : 5);
+}
+
+/* The k-th weekday counted from MF_CAL_MONDAY (k = 1 is that Monday): the
+ * smallest d with weekdays_before(d + 1) == k. */
+static int64_t kth_weekday(int64_t k) {
+        int64_t weeks = floor_div(k - 1, 5);
+        return MF_CAL_MONDAY + weeks * 7 + (k - 1 - weeks * 5);
+}
+
+static bool weekend(int64_t d) {
+        int64_t x = d - MF_CAL_MONDAY;
+        return x - floor_div(x, 7) * 7 >= 5;
+}
+
+/* C(d): working days up to and including d, zero on the day before the span. */
+static int64_t count_to(const mf_calendar_t *cal, int64_t d) {
+        if (d < MF_CAL_FIRST)
+                return weekdays_before(d + 1) - weekdays_before(MF_CAL_FIRST);
+        if (d > MF_CAL_LAST)
+                return cal->cum[MF_CAL_DAYS] + weekdays_before(d + 1) -
+                       weekdays_before(MF_CAL_LAST + 1);
+        return cal->cum[d - MF_CAL_FIRST + 1];
+}
+
+static void rebuild(mf_calendar_t *cal) {
+        cal->cum[0] = 0;
+        for (int32_t i = 0; i < MF_CAL_DAYS; i++)
+                cal->cum[i + 1] =
+                    cal->cum[i] + (!weekend(MF_CAL_FIRST + i) && !cal->holiday[i]);
 }
 
 mf_calendar_t *mf_calendar_new(void) {
         mf_calendar_t *cal = calloc(1, sizeof(*cal));
         if (!cal)
                 return NULL;
-        cal->holiday = calloc(CAL_DAYS, 1);
-        cal->cum = malloc(sizeof(int32_t) * (CAL_DAYS + 1));
-        if (!cal->holiday || !cal->cum) {
-                mf_calendar_free(cal);
-                return NULL;
-        }
         cal->first = cal->last = MF_DATE_NONE;
-        cal->dirty = true;
+        rebuild(cal);
         return cal;
 }
 
 void mf_calendar_free(mf_calendar_t *cal) {
-        if (!cal)
-                return;
-        free(cal->holiday);
-        free(cal->cum);
         free(cal);
 }
 
-static void rebuild(mf_calendar_t *cal) {
-        cal->cum[0] = 0;
-        for (int32_t i = 0; i < CAL_DAYS; i++) {
-                mf_date_t d = CAL_FIRST + i;
-                cal->cum[i + 1] = cal->cum[i] + (!weekend(d) && !cal->holiday[i]);
-        }
-        cal->dirty = false;
+/* Marks a date in the span without rebuilding, so a whole file costs one
+ * rebuild. */
+static void mark(mf_calendar_t *cal, mf_date_t date) {
+        if (cal->holiday[date - MF_CAL_FIRST])
+                return;
+        cal->holiday[date - MF_CAL_FIRST] = 1;
+        cal->nholidays++;
+        if (cal->first == MF_DATE_NONE || date < cal->first)
+                cal->first = date;
+        if (cal->last == MF_DATE_NONE || date > cal->last)
+                cal->last = date;
 }
 
 mf_err_t mf_calendar_add_holiday(mf_calendar_t *cal, mf_date_t date) {
-        if (date < CAL_FIRST || date > CAL_LAST)
+        if (!in_span(date))
                 return MF_ERR_RANGE;
-        if (!cal->holiday[date - CAL_FIRST]) {
-                cal->holiday[date - CAL_FIRST] = 1;
-                cal->nholidays++;
-                if (cal->first == MF_DATE_NONE || date < cal->first)
-                        cal->first = date;
-                if (cal->last == MF_DATE_NONE || date > cal->last)
-                        cal->last = date;
-        }
+        mark(cal, date);
         rebuild(cal);
         return MF_OK;
 }
 
+static bool all_digits(const char *s, size_t n, int *out) {
+        int v = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (s[i] - '0');
+        }
+        *out = v;
+        return true;
+}
+
+static bool blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Reads one line's date. Returns false with the reason in why. Sets *date to
+ * MF_DATE_NONE for a blank or comment line. */
+static bool parse_line(const char *s, size_t n, mf_date_t *date, char *why,
+                       size_t whylen) {
+        while (n && blank(*s))
+                s++, n--;
+        while (n && blank(s[n - 1]))
+                n--;
+        *date = MF_DATE_NONE;
+        if (n == 0 || *s == '#')
+                return true;
+        int y, m, d;
+        if (n < 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4, &y) ||
+            !all_digits(s + 5, 2, &m) || !all_digits(s + 8, 2, &d)) {
+                snprintf(why, whylen, "expected a date YYYY-MM-DD");
+                return false;
+        }
+        if (n > 10 && s[10] != ' ' && s[10] != '\t') {
+                snprintf(why, whylen, "expected a space after the date %.10s", s);
+                return false;
+        }
+        if (d < 1 || d > mf_days_in_month(y, m)) {
+                snprintf(why, whylen, "no such date %.10s", s);
+                return false;
+        }
+        mf_date_t v = mf_date_from_ymd(y, m, d);
+        if (!in_span(v)) {
+                snprintf(why, whylen, "%.10s is outside 1990-01-01..2100-12-31", s);
+                return false;
+        }
+        *date = v;
+        return true;
+}
+
 mf_err_t mf_calendar_load(mf_calendar_t *cal, const char *buf, size_t len, char *errbuf,
                           size_t errlen) {
-        size_t pos = 0;
-        int line = 0;
-        while (pos < len) {
-                size_t end = pos;
-                while (end < len && buf[end] != '\n')
-                        end++;
-                line++;
-                const char *s = buf + pos;
-                size_t n = end - pos;
-                pos = end + 1;
-                while (n && (s[0] == ' ' || s[0] == '\t'))
-                        s++, n--;
-                while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-                        n--;
-                if (n == 0 || s[0] == '#')
-                        continue;
-                mf_date_t d;
-                if (n < 10 || (n > 10 && s[10] != ' ' && s[10] != '\t') ||
-                    !mf_date_parse(s, 10, &d)) {
-                        snprintf(errbuf, errlen, "line %d: expected a date YYYY-MM-DD", line);
-                        return MF_ERR_INVALID;
-                }
-                if (d < CAL_FIRST || d > CAL_LAST) {
-                        snprintf(errbuf, errlen, "line %d: date outside 1990-01-01..2100-12-31",
-                                 line);
-                        return MF_ERR_INVALID;
-                }
-                if (!cal->holiday[d - CAL_FIRST]) {
-                        cal->holiday[d - CAL_FIRST] = 1;
-                        cal->nholidays++;
-                        if (cal->first == MF_DATE_NONE || d < cal->first)
-                                cal->first = d;
-                        if (cal->last == MF_DATE_NONE || d > cal->last)
-                                cal->last = d;
+        /* A file saved by a Windows editor may start with a byte order mark. */
+        if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+                buf += 3, len -= 3;
+        /* Two passes, so that a bad line leaves the calendar as it was. */
+        for (int apply = 0; apply < 2; apply++) {
+                size_t pos = 0, line = 0;
+                while (pos < len) {
+                        const char *nl = memchr(buf + pos, '\n', len - pos);
+                        size_t end = nl ? (size_t)(nl - buf) : len;
+                        line++;
+                        mf_date_t date;
+                        char why[96];
+                        if (!parse_line(buf + pos, end - pos, &date, why, sizeof(why))) {
+                                if (errbuf && errlen)
+                                        snprintf(errbuf, errlen, "line %zu: %s", line,
+                                                 why);
+                                return MF_ERR_INVALID;
+                        }
+                        if (apply && date != MF_DATE_NONE)
+                                mark(cal, date);
+                        pos = end + 1;
                 }
         }
         rebuild(cal);
@@ -131,34 +203,10 @@ mf_date_t mf_calendar_last_holiday(const mf_calendar_t *cal) {
         return cal->last;
 }
 
-static const int32_t *cum(const mf_calendar_t *cal) {
-        if (cal->dirty)
-                rebuild((mf_calendar_t *)cal);
-        return cal->cum;
-}
-
 bool mf_calendar_is_working_day(const mf_calendar_t *cal, mf_date_t date) {
         if (weekend(date))
                 return false;
-        return date < CAL_FIRST || date > CAL_LAST || !cal->holiday[date - CAL_FIRST];
-}
-
-/* Working days in [CAL_FIRST, d], extended outside the span by weekdays. */
-static int64_t count_to(const mf_calendar_t *cal, mf_date_t d) {
-        const int32_t *c = cum(cal);
-        if (d < CAL_FIRST) {
-                int64_t n = 0;
-                for (mf_date_t x = d + 1; x < CAL_FIRST; x++)
-                        n += !weekend(x);
-                return -n;
-        }
-        if (d > CAL_LAST) {
-                int64_t n = c[CAL_DAYS];
-                for (mf_date_t x = CAL_LAST + 1; x <= d; x++)
-                        n += !weekend(x);
-                return n;
-        }
-        return c[d - CAL_FIRST + 1];
+        return !in_span(date) || !cal->holiday[date - MF_CAL_FIRST];
 }
 
 int32_t mf_calendar_wd(const mf_calendar_t *cal, mf_date_t a, mf_date_t b) {
@@ -166,37 +214,27 @@ int32_t mf_calendar_wd(const mf_calendar_t *cal, mf_date_t a, mf_date_t b) {
 }
 
 mf_date_t mf_calendar_add_wd(const mf_calendar_t *cal, mf_date_t date, int32_t n) {
-        if (n <= 0)
+        if (n == 0)
                 return date;
-        if (date < CAL_FIRST || date >= CAL_LAST) {
-                mf_date_t d = date;
-                while (n > 0) {
-                        d++;
-                        n -= mf_calendar_is_working_day(cal, d);
-                }
-                return d;
-        }
-        /* The smallest d with count_to(d) - count_to(date) == n. */
-        const int32_t *c = cum(cal);
-        int64_t target = c[date - CAL_FIRST + 1] + n;
-        if (target > c[CAL_DAYS]) {
-                mf_date_t d = CAL_LAST;
-                int64_t left = target - c[CAL_DAYS];
-                while (left > 0) {
-                        d++;
-                        left -= !weekend(d);
-                }
-                return d;
-        }
-        int32_t lo = date - CAL_FIRST + 1, hi = CAL_DAYS; /* index i: count_to(FIRST+i-1) */
+        /* C rises by one on each working day and nowhere else, so the first d
+         * reaching the target is the working day wanted. (A negative n
+         * therefore gives the working day -n before, counted the same way.) */
+        int64_t target = count_to(cal, date) + n;
+        if (target <= 0)
+                return (mf_date_t)kth_weekday(target + weekdays_before(MF_CAL_FIRST));
+        if (target > cal->cum[MF_CAL_DAYS])
+                return (mf_date_t)kth_weekday(target - cal->cum[MF_CAL_DAYS] +
+                                              weekdays_before(MF_CAL_LAST + 1));
+        /* The smallest i with cum[i] >= target; the date is MF_CAL_FIRST + i - 1. */
+        int32_t lo = 1, hi = MF_CAL_DAYS;
         while (lo < hi) {
                 int32_t mid = lo + (hi - lo) / 2;
-                if (c[mid + 1] >= target)
+                if (cal->cum[mid] >= target)
                         hi = mid;
                 else
                         lo = mid + 1;
         }
-        return CAL_FIRST + lo;
+        return MF_CAL_FIRST + lo - 1;
 }
 
 mf_date_t mf_calendar_next_wd(const mf_calendar_t *cal, mf_date_t date) {

@@ -757,11 +757,40 @@ static bool json_structure_ok(const char *buf, const jsmntok_t *tok, int n) {
         return true;
 }
 
+/* msgpack-c refuses records nested deeper than its parse stack (32); JSON
+ * records get the same limit, checked in one pass before tokenising, which
+ * also keeps jsmn (whose parent lookups scan back) linear. */
+#define JSON_MAX_DEPTH 32
+
+static bool json_depth_ok(const char *buf, size_t len) {
+        int depth = 0;
+        bool in_str = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == '{' || c == '[') {
+                        if (++depth > JSON_MAX_DEPTH)
+                                return false;
+                } else if (c == '}' || c == ']') {
+                        depth--;
+                }
+        }
+        return true;
+}
+
 mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t *ev,
                               mf_reject_t *rej) {
         jsmn_parser parser;
         int n;
         memset(ev, 0, sizeof(*ev));
+        if (!json_depth_ok(buf, len))
+                return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record nests too deeply");
         for (;;) {
                 jsmn_init(&parser);
                 n = jsmn_parse(&parser, buf, len, d->toks, d->ntoks);
