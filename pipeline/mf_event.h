@@ -171,7 +171,8 @@ void mf_decoder_free(mf_decoder_t *d);
  *   MF_OK          *ev filled; *used = the object's length in bytes.
  *   MF_ERR_INVALID *rej filled; *used = the bytes that make up the rejected
  *                  record (the whole rest of buf when the bytes are not
- *                  MessagePack at all: a stream cannot be resynchronised).
+ *                  MessagePack at all, or nest deeper than msgpack-c's 32
+ *                  levels: a stream cannot be resynchronised then).
  *   MF_ERR_RANGE   buf holds only the beginning of an object: read more.
  *   MF_ERR_NOMEM   out of memory.
  * With a Kafka message, buf is one message: anything after the first object

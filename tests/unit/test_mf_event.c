@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <msgpack.h>
 
@@ -1435,18 +1436,129 @@ static void test_msgpack_deeply_nested_unknown_value_is_not_out_of_memory(void *
                          rc == MF_ERR_NOMEM ? "MF_ERR_NOMEM" : "?");
 }
 
-static void test_json_deeply_nested_unknown_value_is_ignored(void **state) {
+/* Nesting that msgpack-c can parse (its stack holds 32 levels, the record's
+ * own map included) is ignored under an unknown key, in both encodings. */
+static void test_unknown_value_nested_30_deep_is_ignored(void **state) {
         fixture_t *f = *state;
         static char text[4096];
         size_t o = (size_t)snprintf(text, sizeof(text), "{%s,\"deep\":", REF_JSON);
-        for (int i = 0; i < 200; i++)
-                text[o++] = '[';
+        for (int i = 0; i < 30; i++) {
+                if (i % 2) {
+                        text[o++] = '[';
+                } else {
+                        memcpy(text + o, "{\"k\":", 5);
+                        o += 5;
+                }
+        }
         text[o++] = '1';
-        for (int i = 0; i < 200; i++)
-                text[o++] = ']';
+        for (int i = 29; i >= 0; i--)
+                text[o++] = i % 2 ? ']' : '}';
         text[o++] = '}';
         expect_json_ok(f, text, o);
         assert_envelope(f, MF_EV_REFERRAL, "ev-3");
+
+        field_t fl[64];
+        int n = build(fl, REFERRAL, NULL);
+        msgpack_sbuffer_clear(&f->sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &f->sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, (size_t)n + 1);
+        for (int k = 0; k < n; k++) {
+                pack_str(&pk, fl[k].key);
+                if (fl[k].kind == F_STR)
+                        pack_str(&pk, fl[k].s);
+                else
+                        msgpack_pack_int64(&pk, fl[k].i);
+        }
+        pack_str(&pk, "deep");
+        for (int i = 0; i < 30; i++) {
+                if (i % 2) {
+                        msgpack_pack_array(&pk, 1);
+                } else {
+                        msgpack_pack_map(&pk, 1);
+                        pack_str(&pk, "k");
+                }
+        }
+        msgpack_pack_int(&pk, 1);
+        assert_int_equal(decode_msgpack_bytes(f, f->sb.data, f->sb.size), MF_OK);
+        assert_int_equal(f->used, f->len);
+        assert_envelope(f, MF_EV_REFERRAL, "ev-3");
+}
+
+static void test_json_brackets_inside_strings_are_not_nesting(void **state) {
+        fixture_t *f = *state;
+        /* 40 brackets in strings, after an escaped quote and after an escaped
+         * backslash that ends a string. */
+        JSON_OK(f, "{" REF_JSON ",\"a\":\"x\\\"[[[[[[[[[[[[[[[[[[[[\",\"b\":\"y\\\\\","
+                   "\"c\":\"{{{{{{{{{{{{{{{{{{{{\"}");
+        assert_envelope(f, MF_EV_REFERRAL, "ev-3");
+}
+
+/* Both encodings decide a record the same way (mf_event.c's promise), also
+ * around the nesting that msgpack-c can parse. */
+static void test_json_and_msgpack_agree_on_deep_nesting(void **state) {
+        fixture_t *f = *state;
+        field_t fl[64];
+        int n = build(fl, REFERRAL, NULL);
+        static char text[4096];
+        for (int levels = 28; levels <= 36; levels++) {
+                /* levels containers in all: the record's map and levels - 1
+                 * arrays under "deep". */
+                size_t o =
+                    (size_t)snprintf(text, sizeof(text), "{%s,\"deep\":", REF_JSON);
+                memset(text + o, '[', (size_t)levels - 1);
+                o += (size_t)levels - 1;
+                text[o++] = '0';
+                memset(text + o, ']', (size_t)levels - 1);
+                o += (size_t)levels - 1;
+                text[o++] = '}';
+                mf_err_t rj = decode_json_bytes(f, text, o);
+                mf_reason_t why_j = f->rej.reason;
+
+                msgpack_sbuffer_clear(&f->sb);
+                msgpack_packer pk;
+                msgpack_packer_init(&pk, &f->sb, msgpack_sbuffer_write);
+                msgpack_pack_map(&pk, (size_t)n + 1);
+                for (int k = 0; k < n; k++) {
+                        pack_str(&pk, fl[k].key);
+                        if (fl[k].kind == F_STR)
+                                pack_str(&pk, fl[k].s);
+                        else
+                                msgpack_pack_int64(&pk, fl[k].i);
+                }
+                pack_str(&pk, "deep");
+                for (int a = 1; a < levels; a++)
+                        msgpack_pack_array(&pk, 1);
+                msgpack_pack_int(&pk, 0);
+                mf_err_t rm = decode_msgpack_bytes(f, f->sb.data, f->sb.size);
+                mf_reason_t why_m = f->rej.reason;
+                if (rj != rm || (rj == MF_ERR_INVALID && why_j != why_m))
+                        fail_msg("%d levels: JSON rc %d (%s), MessagePack rc %d (%s)",
+                                 levels, rj, mf_reason_name(why_j), rm,
+                                 mf_reason_name(why_m));
+                assert_true(rj == MF_OK ||
+                            (rj == MF_ERR_INVALID && why_j == MF_REASON_BAD_ENCODING));
+        }
+}
+
+/* One record of 100 KB must not stall the consumer: the decoder's work is
+ * linear in the record, whatever its nesting. 50,000 levels take
+ * milliseconds in linear time; a quadratic walk takes seconds. Accepting the
+ * record (unknown key) and rejecting it as bad_encoding (a depth limit) are
+ * both fine. */
+static void test_json_50000_deep_nesting_is_rejected_as_bad_encoding(void **state) {
+        fixture_t *f = *state;
+        enum { DEPTH = 50000 };
+        static char text[2 * DEPTH + 256];
+        size_t o = (size_t)snprintf(text, sizeof(text), "{%s,\"deep\":", REF_JSON);
+        memset(text + o, '[', DEPTH);
+        o += DEPTH;
+        memset(text + o, ']', DEPTH);
+        o += DEPTH;
+        text[o++] = '}';
+        set_input(f, text, o);
+        mf_err_t rc = mf_event_decode_json(f->d, f->in, f->len, &f->ev, &f->rej);
+        check_reject(f, ENC_JSON, rc, MF_REASON_BAD_ENCODING, NULL);
 }
 
 static void test_duplicate_key_last_value_wins(void **state) {
@@ -1662,6 +1774,24 @@ static void test_json_rejects_nested_array_without_commas_as_bad_encoding(void *
         JSON_REJECT(*state, "{" REF_JSON ",\"tags\":[1 2]}", MF_REASON_BAD_ENCODING);
 }
 
+static void
+test_json_rejects_trailing_comma_in_nested_array_as_bad_encoding(void **state) {
+        JSON_REJECT(*state, "{" REF_JSON ",\"tags\":[1,]}", MF_REASON_BAD_ENCODING);
+        JSON_REJECT(*state, "{" REF_JSON ",\"tags\":[,1]}", MF_REASON_BAD_ENCODING);
+}
+
+static void test_json_rejects_colon_inside_an_array_as_bad_encoding(void **state) {
+        JSON_REJECT(*state, "{" REF_JSON ",\"tags\":[\"a\":1]}", MF_REASON_BAD_ENCODING);
+}
+
+static void test_json_rejects_comma_in_place_of_colon_as_bad_encoding(void **state) {
+        JSON_REJECT(*state, "{" REF_JSON ",\"x\",1}", MF_REASON_BAD_ENCODING);
+}
+
+static void test_json_rejects_double_colon_as_bad_encoding(void **state) {
+        JSON_REJECT(*state, "{" REF_JSON ",\"x\"::1}", MF_REASON_BAD_ENCODING);
+}
+
 static void test_json_accepts_surrounding_whitespace(void **state) {
         fixture_t *f = *state;
         JSON_OK(f, " \t{" REF_JSON "}\r\n ");
@@ -1835,6 +1965,48 @@ static void test_msgpack_rejected_record_spans_only_its_object(void **state) {
                          MF_OK);
         assert_int_equal(used2, total - la);
         assert_envelope(f, MF_EV_REFERRAL, "ev-3");
+}
+
+/* A record nested deeper than msgpack-c parses is still MessagePack: its
+ * bytes end where the object ends, and the next record of a file follows. */
+static void test_msgpack_too_deep_record_in_a_stream_takes_the_rest_of_the_buffer(void **state) {
+        fixture_t *f = *state;
+        field_t fl[64];
+        int n = build(fl, REFERRAL, NULL);
+        msgpack_sbuffer_clear(&f->sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &f->sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, (size_t)n + 1);
+        for (int k = 0; k < n; k++) {
+                pack_str(&pk, fl[k].key);
+                if (fl[k].kind == F_STR)
+                        pack_str(&pk, fl[k].s);
+                else
+                        msgpack_pack_int64(&pk, fl[k].i);
+        }
+        pack_str(&pk, "deep");
+        for (int i = 0; i < 40; i++)
+                msgpack_pack_array(&pk, 1);
+        msgpack_pack_int(&pk, 1);
+        size_t first = f->sb.size;
+        msgpack_pack_map(&pk, (size_t)n);
+        for (int k = 0; k < n; k++) {
+                pack_str(&pk, fl[k].key);
+                if (fl[k].kind == F_STR)
+                        pack_str(&pk, fl[k].s);
+                else
+                        msgpack_pack_int64(&pk, fl[k].i);
+        }
+        set_input(f, f->sb.data, f->sb.size);
+        size_t used = 0;
+        mf_err_t rc =
+            mf_event_decode_msgpack(f->d, f->in, f->len, &used, &f->ev, &f->rej);
+        /* msgpack-c stops at 32 levels without saying where the object ends,
+         * so, like garbage, the record takes the rest of the stream. */
+        assert_int_equal(rc, MF_ERR_INVALID);
+        assert_int_equal(f->rej.reason, MF_REASON_BAD_ENCODING);
+        assert_true(first < f->len);
+        assert_int_equal(used, f->len);
 }
 
 static void
@@ -2107,7 +2279,10 @@ int main(void) {
             T(test_msgpack_unknown_nested_maps_and_arrays_are_ignored),
             T(test_msgpack_non_string_keys_are_ignored),
             T(test_msgpack_deeply_nested_unknown_value_is_not_out_of_memory),
-            T(test_json_deeply_nested_unknown_value_is_ignored),
+            T(test_unknown_value_nested_30_deep_is_ignored),
+            T(test_json_brackets_inside_strings_are_not_nesting),
+            T(test_json_and_msgpack_agree_on_deep_nesting),
+            T(test_json_50000_deep_nesting_is_rejected_as_bad_encoding),
             T(test_duplicate_key_last_value_wins),
             T(test_duplicate_key_with_bad_last_value_is_rejected),
             /* JSON strings */
@@ -2145,6 +2320,10 @@ int main(void) {
             T(test_json_rejects_nested_member_without_value_as_bad_encoding),
             T(test_json_rejects_trailing_comma_in_nested_object_as_bad_encoding),
             T(test_json_rejects_nested_array_without_commas_as_bad_encoding),
+            T(test_json_rejects_trailing_comma_in_nested_array_as_bad_encoding),
+            T(test_json_rejects_colon_inside_an_array_as_bad_encoding),
+            T(test_json_rejects_comma_in_place_of_colon_as_bad_encoding),
+            T(test_json_rejects_double_colon_as_bad_encoding),
             T(test_json_accepts_surrounding_whitespace),
             T(test_json_accepts_whitespace_between_tokens),
             /* not_a_map */
@@ -2161,6 +2340,7 @@ int main(void) {
             T(test_msgpack_two_objects_back_to_back_decode_in_turn),
             T(test_msgpack_second_object_cut_short_is_range),
             T(test_msgpack_rejected_record_spans_only_its_object),
+            T(test_msgpack_too_deep_record_in_a_stream_takes_the_rest_of_the_buffer),
             T(test_msgpack_garbage_after_an_object_uses_the_rest_of_the_buffer),
             T(test_decoder_reused_over_10000_records_stays_right),
             T(test_reject_detail_never_contains_the_value),
