@@ -23,6 +23,8 @@ typedef struct {
 static const char *const guarantees[] = {"exactly_once", "at_least_once", NULL};
 static const char *const encodings[] = {"msgpack", "json", NULL};
 static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const yesno[] = {"no", "yes", NULL};
+static const char *const restore_froms[] = {"horizon", "beginning", NULL};
 
 #define OFF(f) offsetof(mf_config_t, f)
 
@@ -40,6 +42,13 @@ static const prop_t props[] = {
          guarantees, "exactly_once (transactions) or at_least_once (lower latency)"},
         {"kafka", "transactional_id", T_STR, OFF(transactional_id), "mashflow", 0, 0, NULL,
          "prefix of the producer's transactional.id (the instance adds its own suffix)"},
+        {"kafka", "mirror_offsets", T_ENUM, OFF(mirror_offsets), "no", 0, 0, yesno,
+         "also commit consumer offsets outside the transaction, for brokers that do not "
+         "store transactional offset commits (the development broker)"},
+        {"kafka", "restore_from", T_ENUM, OFF(restore_from), "horizon", 0, 0, restore_froms,
+         "where a partition's rebuild starts: horizon (the offset of the horizon's first day, "
+         "by offsets-for-times) or beginning (brokers without offsets-for-times, such as the "
+         "development broker)"},
         {"kafka", "batch_max_records", T_INT, OFF(batch_max_records), "1000", 1, 1000000, NULL,
          "input records per transaction, at most"},
         {"kafka", "batch_max_ms", T_INT, OFF(batch_max_ms), "100", 1, 60000, NULL,
@@ -74,6 +83,8 @@ static const prop_t props[] = {
          0, NULL, "key for HMAC-SHA-256 child pseudonyms on output topics (empty: raw ids)"},
         {"log", "level", T_ENUM, OFF(log_level), "info", 0, 0, levels,
          "error, warn, info or debug"},
+        {"log", "file", T_STR, OFF(log_file), "", 0, 0, NULL,
+         "log to this file, re-opened on SIGHUP (empty: stderr, for journald)"},
 };
 
 static int set_value(mf_config_t *cfg, const prop_t *p, const char *value, char *why,

@@ -65,6 +65,10 @@ typedef struct {
         char *pseudonymisation_key_file;
         /* [log] */
         int log_level; /* mf_log_level_t */
+        char *log_file;
+        /* [kafka] mirror_offsets */
+        int mirror_offsets;
+        int restore_from; /* 0: horizon (offsets for times), 1: beginning */
         /* [librdkafka] */
         mf_passthru_t passthru[MF_CONFIG_MAX_PASSTHRU];
         int n_passthru;

@@ -1,0 +1,783 @@
+/*
+ * mf_run.c — `mashflow run`: the daemon.
+ *
+ * One libuv loop drives everything. librdkafka's consumer and producer queues
+ * wake the loop through file descriptors (rd_kafka_queue_io_event_enable), so
+ * an idle daemon sleeps in epoll; a one-second timer advances every
+ * partition's clock with wall time; signals arrive as loop events.
+ *
+ * State is owned per assigned partition: one pipeline each. On assignment a
+ * partition is rebuilt by consuming it from the 24-month horizon (found with
+ * offsets-for-times) with its outputs muted up to the group's committed
+ * offset, then it goes live. On revocation its state is dropped.
+ *
+ * Exactly-once: outputs of a batch of input records and the batch's consumer
+ * offsets are committed in one Kafka transaction (KIP-447 style, with the
+ * consumer group's metadata). A batch closes after batch_max_records records
+ * or batch_max_ms milliseconds. An error that requires aborting the
+ * transaction aborts it and rebuilds every assigned partition from the
+ * committed offsets, so state never runs ahead of what was committed.
+ * at_least_once flushes the producer and then commits the offsets.
+ */
+#include "mf_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "mf_files.h"
+#include "mf_log.h"
+#include "mf_time.h"
+
+#define KAFKA_TIMEOUT_MS 30000
+/* Above this many queued output messages, consumption pauses until the
+ * producer has drained to half of it. */
+#define OUTQ_HIGH 200000
+/* Records handled per wake-up before other loop events get a turn. */
+#define POLL_CHUNK 2000
+
+typedef struct mf_run_s mf_run_t;
+
+typedef struct {
+        mf_run_t *run;
+        char *topic;
+        int32_t partition;
+        mf_pipeline_t *pipeline;
+        int64_t restore_end; /* outputs are muted below this offset */
+        int64_t next_offset; /* the offset to commit: last processed + 1 */
+        int64_t committed;   /* what the group has committed for it */
+        bool live;
+        uint64_t records;
+} part_t;
+
+struct mf_run_s {
+        mf_config_t *cfg;
+        mf_calendar_t *cal;
+        char *population;
+        uv_loop_t *loop;
+        rd_kafka_t *consumer;
+        rd_kafka_t *producer;
+        rd_kafka_queue_t *cq, *pq;
+        int cfd[2], pfd[2];
+        uv_poll_t cpoll, ppoll;
+        uv_idle_t more;
+        uv_timer_t tick, batch;
+        uv_signal_t sigterm, sigint, sighup;
+        part_t **parts;
+        size_t nparts;
+        bool eos;
+        bool in_batch;
+        uint64_t batch_records;
+        uint64_t batch_opened_ms;
+        uint64_t last_indicators_ms;
+        bool paused;
+        bool stopping;
+        bool rebuild_pending;
+        int exit_code;
+        mf_buf_t key, val;
+        mf_run_stats_t stats;
+};
+
+static uint64_t wall_ms(void) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/* ---- outputs ---- */
+
+static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
+        switch (k) {
+                case MF_OUT_REFERRAL: return r->cfg->referrals_topic;
+                case MF_OUT_INDICATORS: return r->cfg->indicators_topic;
+                default: return r->cfg->deadletter_topic;
+        }
+}
+
+static void open_batch(mf_run_t *r);
+
+static void produce(mf_run_t *r, const char *topic) {
+        for (;;) {
+                rd_kafka_resp_err_t err = rd_kafka_producev(
+                        r->producer, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_KEY(r->key.data, r->key.len),
+                        RD_KAFKA_V_VALUE(r->val.data, r->val.len),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        r->stats.produced++;
+                        return;
+                }
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        mf_log_error("sink", "cannot produce: %s topic=%s", rd_kafka_err2str(err),
+                                     topic);
+                        r->rebuild_pending = true;
+                        return;
+                }
+                /* The producer's queue is full: wait for deliveries rather
+                 * than drop a record, and stop taking input until it drains. */
+                r->stats.queue_full++;
+                rd_kafka_poll(r->producer, 100);
+        }
+}
+
+static void sink(void *opaque, const mf_output_t *o) {
+        part_t *p = opaque;
+        mf_run_t *r = p->run;
+        if (!p->live)
+                return; /* restoring: these outputs were committed before */
+        open_batch(r);
+        mf_buf_reset(&r->key);
+        mf_buf_reset(&r->val);
+        mf_err_t rc = mf_output_key(&r->key, o);
+        if (rc == MF_OK)
+                rc = r->cfg->output_encoding == MF_ENCODING_JSON ? mf_output_json(&r->val, o)
+                                                                 : mf_output_msgpack(&r->val, o);
+        if (rc != MF_OK) {
+                mf_log_error("sink", "cannot encode a %s record: %s", mf_output_type_name(o->kind),
+                             mf_err_str(rc));
+                return;
+        }
+        if (r->cfg->output_encoding == MF_ENCODING_JSON && r->val.len &&
+            r->val.data[r->val.len - 1] == '\n')
+                r->val.len--; /* one record per message: no line ending */
+        produce(r, output_topic(r, o->kind));
+}
+
+/* ---- partitions ---- */
+
+static part_t *find_part(mf_run_t *r, const char *topic, int32_t partition) {
+        for (size_t i = 0; i < r->nparts; i++)
+                if (r->parts[i]->partition == partition && !strcmp(r->parts[i]->topic, topic))
+                        return r->parts[i];
+        return NULL;
+}
+
+static void free_part(part_t *p) {
+        mf_pipeline_free(p->pipeline);
+        free(p->topic);
+        free(p);
+}
+
+static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
+        part_t *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        p->run = r;
+        p->topic = strdup(topic);
+        p->partition = partition;
+        mf_pipeline_conf_t conf = {.calendar = r->cal, .sink = sink, .opaque = p};
+        p->pipeline = mf_pipeline_new(&conf);
+        char err[512];
+        if (!p->topic || !p->pipeline ||
+            (r->population &&
+             mf_population_load(p->pipeline, r->population, err, sizeof(err)) != MF_OK)) {
+                free_part(p);
+                return NULL;
+        }
+        mf_pipeline_tick(p->pipeline, (mf_instant_t)wall_ms());
+        return p;
+}
+
+static void go_live(part_t *p, const char *why) {
+        if (p->live)
+                return;
+        p->live = true;
+        mf_log_info("source", "partition live topic=%s partition=%d restored_records=%llu (%s)",
+                    p->topic, (int)p->partition, (unsigned long long)p->records, why);
+}
+
+/* Builds state for newly assigned partitions: from the horizon's first day
+ * (offsets for times) to the committed offset, muted. Blocking calls: a
+ * rebalance is rare and the loop has nothing better to do meanwhile. */
+static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, parts, KAFKA_TIMEOUT_MS);
+        if (err)
+                mf_log_warn("source", "cannot read committed offsets: %s", rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_t *times = rd_kafka_topic_partition_list_copy(parts);
+        mf_date_t today = mf_civil_date((mf_instant_t)wall_ms());
+        int64_t horizon_ms = mf_day_start(mf_horizon_first(today));
+        for (int i = 0; i < times->cnt; i++)
+                times->elems[i].offset = horizon_ms;
+        err = r->cfg->restore_from == 0
+                      ? rd_kafka_offsets_for_times(r->consumer, times, KAFKA_TIMEOUT_MS)
+                      : RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED;
+        if (err && r->cfg->restore_from == 0)
+                mf_log_warn("source", "offsets for times failed (%s): restoring from the start",
+                            rd_kafka_err2str(err));
+        for (int i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[i];
+                part_t *p = new_part(r, tp->topic, tp->partition);
+                if (!p) {
+                        mf_log_error("source", "out of memory building partition state");
+                        r->exit_code = 1;
+                        uv_stop(r->loop);
+                        return;
+                }
+                p->committed = tp->offset >= 0 ? tp->offset : -1;
+                p->restore_end = p->committed;
+                p->next_offset = p->committed;
+                int64_t start = err ? RD_KAFKA_OFFSET_BEGINNING : times->elems[i].offset;
+                if (start < 0)
+                        start = start == RD_KAFKA_OFFSET_END && p->committed >= 0
+                                        ? p->committed
+                                        : RD_KAFKA_OFFSET_BEGINNING;
+                int64_t low = 0, high = 0;
+                rd_kafka_query_watermark_offsets(r->consumer, tp->topic, tp->partition, &low,
+                                                 &high, KAFKA_TIMEOUT_MS);
+                mf_log_debug("source",
+                             "assign topic=%s partition=%d committed=%lld start=%lld low=%lld "
+                             "high=%lld",
+                             tp->topic, (int)tp->partition, (long long)p->committed,
+                             (long long)start, (long long)low, (long long)high);
+                /* Live at once when no retained record precedes the committed
+                 * offset; otherwise once the records before it are replayed. */
+                if (p->committed < 0 || (start >= 0 && start >= p->committed) ||
+                    low >= p->committed || high == 0)
+                        go_live(p, p->committed < 0 ? "no committed offset" : "nothing to restore");
+                else
+                        mf_log_info("source",
+                                    "partition restoring topic=%s partition=%d from=%lld to=%lld",
+                                    p->topic, (int)p->partition, (long long)start,
+                                    (long long)p->committed);
+                tp->offset = start;
+                part_t **np = realloc(r->parts, sizeof(*np) * (r->nparts + 1));
+                if (!np) {
+                        free_part(p);
+                        continue;
+                }
+                r->parts = np;
+                r->parts[r->nparts++] = p;
+        }
+        rd_kafka_topic_partition_list_destroy(times);
+        rd_kafka_resp_err_t aerr = rd_kafka_assign(r->consumer, parts);
+        if (aerr)
+                mf_log_error("source", "assign failed: %s", rd_kafka_err2str(aerr));
+}
+
+static int commit_batch(mf_run_t *r);
+
+static void revoke_all(mf_run_t *r) {
+        for (size_t i = 0; i < r->nparts; i++) {
+                mf_log_info("source", "partition revoked topic=%s partition=%d",
+                            r->parts[i]->topic, (int)r->parts[i]->partition);
+                free_part(r->parts[i]);
+        }
+        free(r->parts);
+        r->parts = NULL;
+        r->nparts = 0;
+        rd_kafka_assign(r->consumer, NULL);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+        mf_run_t *r = opaque;
+        (void)rk;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                assign(r, parts);
+        } else {
+                /* Commit what was processed before giving the partitions up. */
+                commit_batch(r);
+                revoke_all(r);
+        }
+}
+
+/* After an aborted transaction or a failed delivery, state may be ahead of
+ * what was committed: rebuild every partition from the committed offsets. */
+static void rebuild(mf_run_t *r) {
+        r->rebuild_pending = false;
+        rd_kafka_topic_partition_list_t *cur = NULL;
+        if (rd_kafka_assignment(r->consumer, &cur) != 0 || !cur)
+                return;
+        mf_log_warn("source", "rebuilding %d partitions from their committed offsets", cur->cnt);
+        revoke_all(r);
+        if (cur->cnt)
+                assign(r, cur);
+        rd_kafka_topic_partition_list_destroy(cur);
+}
+
+/* ---- batches and transactions ---- */
+
+static void open_batch(mf_run_t *r) {
+        if (r->in_batch)
+                return;
+        if (r->eos) {
+                rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
+                if (e) {
+                        mf_log_error("sink", "begin transaction: %s", rd_kafka_error_string(e));
+                        if (rd_kafka_error_is_fatal(e)) {
+                                r->exit_code = 1;
+                                uv_stop(r->loop);
+                        }
+                        rd_kafka_error_destroy(e);
+                        return;
+                }
+        }
+        r->in_batch = true;
+        r->batch_records = 0;
+        r->batch_opened_ms = wall_ms();
+}
+
+static rd_kafka_topic_partition_list_t *batch_offsets(mf_run_t *r) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)r->nparts);
+        for (size_t i = 0; i < r->nparts; i++) {
+                part_t *p = r->parts[i];
+                if (p->live && p->next_offset > p->committed)
+                        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset =
+                                p->next_offset;
+        }
+        return l;
+}
+
+static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offsets) {
+        for (int i = 0; i < offsets->cnt; i++) {
+                part_t *p = find_part(r, offsets->elems[i].topic, offsets->elems[i].partition);
+                if (p)
+                        p->committed = offsets->elems[i].offset;
+        }
+        r->stats.batches++;
+        r->in_batch = false;
+}
+
+/* Handles a transactional error: retry, abort and rebuild, or stop. Returns
+ * true when the operation should be retried. */
+static bool txn_error(mf_run_t *r, rd_kafka_error_t *e, const char *what) {
+        bool retry = false;
+        mf_log_warn("sink", "%s: %s", what, rd_kafka_error_string(e));
+        if (rd_kafka_error_is_fatal(e)) {
+                mf_log_error("sink", "fatal producer error: stopping (systemd restarts the "
+                                     "daemon, which resumes from the committed offsets)");
+                r->exit_code = 1;
+                uv_stop(r->loop);
+        } else if (rd_kafka_error_txn_requires_abort(e)) {
+                rd_kafka_error_t *a = rd_kafka_abort_transaction(r->producer, KAFKA_TIMEOUT_MS);
+                if (a) {
+                        mf_log_error("sink", "abort transaction: %s", rd_kafka_error_string(a));
+                        rd_kafka_error_destroy(a);
+                }
+                r->stats.aborted++;
+                r->in_batch = false;
+                r->rebuild_pending = true;
+        } else if (rd_kafka_error_is_retriable(e)) {
+                retry = true;
+        }
+        rd_kafka_error_destroy(e);
+        return retry;
+}
+
+static int commit_batch(mf_run_t *r) {
+        if (!r->in_batch)
+                return 0;
+        rd_kafka_topic_partition_list_t *offsets = batch_offsets(r);
+        int rc = 0;
+        if (r->eos) {
+                if (offsets->cnt) {
+                        rd_kafka_consumer_group_metadata_t *md =
+                                rd_kafka_consumer_group_metadata(r->consumer);
+                        rd_kafka_error_t *e;
+                        while ((e = rd_kafka_send_offsets_to_transaction(
+                                        r->producer, offsets, md, KAFKA_TIMEOUT_MS)) &&
+                               txn_error(r, e, "send offsets to transaction"))
+                                ;
+                        rd_kafka_consumer_group_metadata_destroy(md);
+                        if (e) {
+                                rc = -1;
+                                goto out;
+                        }
+                }
+                rd_kafka_error_t *e;
+                while ((e = rd_kafka_commit_transaction(r->producer, KAFKA_TIMEOUT_MS)) &&
+                       txn_error(r, e, "commit transaction"))
+                        ;
+                if (e) {
+                        rc = -1;
+                        goto out;
+                }
+        } else {
+                rd_kafka_resp_err_t err = rd_kafka_flush(r->producer, KAFKA_TIMEOUT_MS);
+                if (err || r->rebuild_pending) {
+                        mf_log_warn("sink", "outputs not all delivered (%s): not committing",
+                                    err ? rd_kafka_err2str(err) : "delivery failed");
+                        r->in_batch = false;
+                        r->rebuild_pending = true;
+                        rc = -1;
+                        goto out;
+                }
+        }
+        if (offsets->cnt && (!r->eos || r->cfg->mirror_offsets)) {
+                rd_kafka_resp_err_t err = rd_kafka_commit(r->consumer, offsets, 0);
+                if (err)
+                        mf_log_warn("source", "commit offsets: %s", rd_kafka_err2str(err));
+        }
+        batch_committed(r, offsets);
+out:
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return rc;
+}
+
+/* ---- input ---- */
+
+static void pause_input(mf_run_t *r, bool pause) {
+        rd_kafka_topic_partition_list_t *cur = NULL;
+        if (r->paused == pause || rd_kafka_assignment(r->consumer, &cur) != 0 || !cur)
+                return;
+        if (pause)
+                rd_kafka_pause_partitions(r->consumer, cur);
+        else
+                rd_kafka_resume_partitions(r->consumer, cur);
+        rd_kafka_topic_partition_list_destroy(cur);
+        r->paused = pause;
+        mf_log_info("source", "%s input: %d outputs queued", pause ? "paused" : "resumed",
+                    rd_kafka_outq_len(r->producer));
+}
+
+static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
+        if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        mf_log_warn("source", "consume: %s", rd_kafka_message_errstr(m));
+                return;
+        }
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        part_t *p = find_part(r, topic, m->partition);
+        if (!p)
+                return; /* a record fetched just before its partition was revoked */
+        mf_origin_t o = {mf_str(topic, strlen(topic)), m->partition, m->offset};
+        if (p->live)
+                open_batch(r);
+        mf_err_t rc = r->cfg->input_encoding == MF_ENCODING_JSON
+                              ? mf_pipeline_push_json(p->pipeline, m->payload, m->len, &o)
+                              : mf_pipeline_push_msgpack(p->pipeline, m->payload, m->len, NULL, &o);
+        if (rc != MF_OK) {
+                mf_log_error("pipeline", "%s at topic=%s partition=%d offset=%lld: stopping",
+                             mf_err_str(rc), topic, (int)m->partition, (long long)m->offset);
+                r->exit_code = 1;
+                uv_stop(r->loop);
+                return;
+        }
+        p->records++;
+        r->stats.consumed++;
+        p->next_offset = m->offset + 1;
+        if (!p->live && p->next_offset >= p->restore_end)
+                go_live(p, "caught up with the committed offset");
+        else if (p->live)
+                r->batch_records++;
+        if (r->in_batch && r->batch_records >= (uint64_t)r->cfg->batch_max_records)
+                commit_batch(r);
+}
+
+static void consume(mf_run_t *r);
+
+static void on_more(uv_idle_t *h) {
+        consume(h->data);
+}
+
+static void consume(mf_run_t *r) {
+        for (int i = 0; i < POLL_CHUNK && !r->stopping; i++) {
+                if (r->rebuild_pending) {
+                        rebuild(r);
+                        continue;
+                }
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, 0);
+                if (!m) {
+                        uv_idle_stop(&r->more);
+                        return;
+                }
+                handle_message(r, m);
+                rd_kafka_message_destroy(m);
+        }
+        if (rd_kafka_outq_len(r->producer) > OUTQ_HIGH)
+                pause_input(r, true);
+        /* There may be more: come back after other loop events. */
+        uv_idle_start(&r->more, on_more);
+}
+
+static void drain_fd(int fd) {
+        char buf[256];
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+}
+
+static void on_consumer(uv_poll_t *h, int status, int events) {
+        mf_run_t *r = h->data;
+        (void)status, (void)events;
+        drain_fd(r->cfd[0]);
+        consume(r);
+}
+
+static void on_producer(uv_poll_t *h, int status, int events) {
+        mf_run_t *r = h->data;
+        (void)status, (void)events;
+        drain_fd(r->pfd[0]);
+        rd_kafka_poll(r->producer, 0);
+        if (r->paused && rd_kafka_outq_len(r->producer) < OUTQ_HIGH / 2)
+                pause_input(r, false);
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+        mf_run_t *r = opaque;
+        (void)rk;
+        if (m->err) {
+                r->stats.delivery_failed++;
+                mf_log_error("sink", "delivery failed: %s", rd_kafka_err2str(m->err));
+                if (!r->eos)
+                        r->rebuild_pending = true; /* at-least-once: redo from committed */
+        }
+}
+
+/* ---- clock and lifecycle ---- */
+
+static void on_tick(uv_timer_t *h) {
+        mf_run_t *r = h->data;
+        uint64_t now = wall_ms();
+        bool indicators = now - r->last_indicators_ms >=
+                          (uint64_t)r->cfg->indicators_interval_s * 1000;
+        for (size_t i = 0; i < r->nparts; i++) {
+                part_t *p = r->parts[i];
+                mf_pipeline_tick(p->pipeline, (mf_instant_t)now);
+                if (indicators && p->live && mf_pipeline_la_count(p->pipeline))
+                        mf_pipeline_emit_indicators(p->pipeline, mf_pipeline_today(p->pipeline));
+        }
+        if (indicators)
+                r->last_indicators_ms = now;
+}
+
+static void on_batch_timer(uv_timer_t *h) {
+        mf_run_t *r = h->data;
+        if (r->in_batch && wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
+                commit_batch(r);
+        if (r->rebuild_pending)
+                rebuild(r);
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum) {
+        mf_run_t *r = h->data;
+        mf_log_info("run", "signal %d: finishing the batch and leaving the group", signum);
+        r->stopping = true;
+        uv_stop(r->loop);
+}
+
+static void on_hup(uv_signal_t *h, int signum) {
+        (void)h, (void)signum;
+        mf_log_reopen();
+        mf_log_info("run", "log re-opened");
+}
+
+/* ---- set-up ---- */
+
+/* librdkafka's own log lines, through ours (syslog levels). */
+static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+        (void)rk;
+        int l = level <= 3 ? MF_LOG_ERROR : level <= 4 ? MF_LOG_WARN : level <= 6 ? MF_LOG_INFO
+                                                                                   : MF_LOG_DEBUG;
+        mf_log(l, "rdkafka", "%s: %s", fac, buf);
+}
+
+static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, char *err, size_t errlen) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err, errlen) != 0)
+                goto fail;
+        for (int i = 0; i < cfg->n_passthru; i++)
+                if (rd_kafka_conf_set(conf, cfg->passthru[i].name, cfg->passthru[i].value, err,
+                                      errlen) != 0)
+                        goto fail;
+        return conf;
+fail:
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
+static int set(rd_kafka_conf_t *conf, const char *k, const char *v) {
+        char err[256];
+        if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+                mf_log_error("run", "librdkafka %s: %s", k, err);
+                return -1;
+        }
+        return 0;
+}
+
+static int make_clients(mf_run_t *r) {
+        char err[512];
+        const mf_config_t *cfg = r->cfg;
+        rd_kafka_conf_t *cc = base_conf(cfg, err, sizeof(err));
+        if (!cc) {
+                mf_log_error("run", "consumer configuration: %s", err);
+                return -1;
+        }
+        /* Offsets are committed by the daemon, with the outputs; set after
+         * the pass-through so that no setting there can turn that off. */
+        if (set(cc, "group.id", cfg->group_id) || set(cc, "enable.auto.commit", "false") ||
+            set(cc, "enable.auto.offset.store", "false") ||
+            set(cc, "auto.offset.reset", "earliest") ||
+            set(cc, "isolation.level", "read_committed")) {
+                rd_kafka_conf_destroy(cc);
+                return -1;
+        }
+        rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+        rd_kafka_conf_set_opaque(cc, r);
+        r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err));
+        if (!r->consumer) {
+                mf_log_error("run", "consumer: %s", err);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(r->consumer);
+
+        rd_kafka_conf_t *pc = base_conf(cfg, err, sizeof(err));
+        if (!pc)
+                return -1;
+        char txid[256], host[128] = "host";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(txid, sizeof(txid), "%s-%s-%d", cfg->transactional_id, host, (int)getpid());
+        if (set(pc, "enable.idempotence", "true") || set(pc, "linger.ms", "5") ||
+            (r->eos && set(pc, "transactional.id", txid))) {
+                rd_kafka_conf_destroy(pc);
+                return -1;
+        }
+        rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+        rd_kafka_conf_set_opaque(pc, r);
+        r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof(err));
+        if (!r->producer) {
+                mf_log_error("run", "producer: %s", err);
+                return -1;
+        }
+        if (r->eos) {
+                rd_kafka_error_t *e;
+                /* Retried until the broker answers: a daemon started before its
+                 * cluster waits for it rather than exiting. */
+                while ((e = rd_kafka_init_transactions(r->producer, KAFKA_TIMEOUT_MS))) {
+                        bool retriable = rd_kafka_error_is_retriable(e);
+                        mf_log_warn("run", "init transactions: %s%s", rd_kafka_error_string(e),
+                                    retriable ? " (retrying)" : "");
+                        rd_kafka_error_destroy(e);
+                        if (!retriable)
+                                return -1;
+                }
+        }
+        return 0;
+}
+
+static int watch_queue(mf_run_t *r, rd_kafka_queue_t *q, int fds[2], uv_poll_t *poll,
+                       uv_poll_cb cb) {
+        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+                return -1;
+        rd_kafka_queue_io_event_enable(q, fds[1], "1", 1);
+        uv_poll_init(r->loop, poll, fds[0]);
+        poll->data = r;
+        return uv_poll_start(poll, UV_READABLE, cb);
+}
+
+static void close_handle(uv_handle_t *h, void *arg) {
+        (void)arg;
+        if (!uv_is_closing(h))
+                uv_close(h, NULL);
+}
+
+int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
+        mf_run_t r;
+        memset(&r, 0, sizeof(r));
+        r.cfg = cfg;
+        r.eos = cfg->guarantee == MF_GUARANTEE_EXACTLY_ONCE;
+        r.cfd[0] = r.cfd[1] = r.pfd[0] = r.pfd[1] = -1;
+        mf_buf_init(&r.key);
+        mf_buf_init(&r.val);
+        char err[768];
+        const char *calendar = cfg->calendar_file[0] ? cfg->calendar_file
+                                                     : mf_default_calendar_path();
+        r.cal = mf_calendar_from_file(calendar, err, sizeof(err));
+        if (!r.cal) {
+                mf_log_error("run", "calendar %s", err);
+                return 3;
+        }
+        r.population = cfg->population_file[0] ? cfg->population_file : NULL;
+        r.loop = uv_default_loop();
+        int status = 1;
+        if (make_clients(&r) != 0)
+                goto out;
+
+        rd_kafka_topic_partition_list_t *topics =
+                rd_kafka_topic_partition_list_new(cfg->n_input_topics);
+        for (int i = 0; i < cfg->n_input_topics; i++)
+                rd_kafka_topic_partition_list_add(topics, cfg->input_topics[i],
+                                                  RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t serr = rd_kafka_subscribe(r.consumer, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (serr) {
+                mf_log_error("run", "subscribe: %s", rd_kafka_err2str(serr));
+                goto out;
+        }
+        r.cq = rd_kafka_queue_get_consumer(r.consumer);
+        r.pq = rd_kafka_queue_get_main(r.producer);
+        if (watch_queue(&r, r.cq, r.cfd, &r.cpoll, on_consumer) != 0 ||
+            watch_queue(&r, r.pq, r.pfd, &r.ppoll, on_producer) != 0) {
+                mf_log_error("run", "cannot watch the Kafka queues: %s", strerror(errno));
+                goto out;
+        }
+        uv_idle_init(r.loop, &r.more);
+        r.more.data = &r;
+        uv_timer_init(r.loop, &r.tick);
+        r.tick.data = &r;
+        uv_timer_start(&r.tick, on_tick, 1000, 1000);
+        uv_timer_init(r.loop, &r.batch);
+        r.batch.data = &r;
+        uint64_t period = (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
+        uv_timer_start(&r.batch, on_batch_timer, period, period);
+        uv_signal_init(r.loop, &r.sigterm);
+        uv_signal_init(r.loop, &r.sigint);
+        uv_signal_init(r.loop, &r.sighup);
+        r.sigterm.data = r.sigint.data = r.sighup.data = &r;
+        uv_signal_start(&r.sigterm, on_stop_signal, SIGTERM);
+        uv_signal_start(&r.sigint, on_stop_signal, SIGINT);
+        uv_signal_start(&r.sighup, on_hup, SIGHUP);
+        r.last_indicators_ms = wall_ms();
+
+        mf_log_info("run", "started brokers=%s group=%s guarantee=%s inputs=%d", cfg->brokers,
+                    cfg->group_id, r.eos ? "exactly_once" : "at_least_once",
+                    cfg->n_input_topics);
+        /* Messages may already be queued before the first wake-up. */
+        consume(&r);
+        uv_run(r.loop, UV_RUN_DEFAULT);
+
+        /* Stopping: finish the batch, leave the group, deliver everything. */
+        r.stopping = true;
+        commit_batch(&r);
+        rd_kafka_consumer_close(r.consumer);
+        rd_kafka_flush(r.producer, KAFKA_TIMEOUT_MS);
+        status = r.exit_code;
+        mf_log_info("run", "stopped consumed=%llu produced=%llu batches=%llu",
+                    (unsigned long long)r.stats.consumed, (unsigned long long)r.stats.produced,
+                    (unsigned long long)r.stats.batches);
+out:
+        if (stats_out)
+                *stats_out = r.stats;
+        uv_walk(r.loop, close_handle, NULL);
+        uv_run(r.loop, UV_RUN_DEFAULT);
+        uv_loop_close(r.loop);
+        for (size_t i = 0; i < r.nparts; i++)
+                free_part(r.parts[i]);
+        free(r.parts);
+        if (r.cq)
+                rd_kafka_queue_destroy(r.cq);
+        if (r.pq)
+                rd_kafka_queue_destroy(r.pq);
+        if (r.consumer)
+                rd_kafka_destroy(r.consumer);
+        if (r.producer)
+                rd_kafka_destroy(r.producer);
+        for (int i = 0; i < 2; i++) {
+                if (r.cfd[i] >= 0)
+                        close(r.cfd[i]);
+                if (r.pfd[i] >= 0)
+                        close(r.pfd[i]);
+        }
+        mf_calendar_free(r.cal);
+        mf_buf_destroy(&r.key);
+        mf_buf_destroy(&r.val);
+        return status;
+}
