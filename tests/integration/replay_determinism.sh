@@ -32,8 +32,13 @@ replay r3 a.ndjson
 replay r4 - < a.mp
 for f in referrals indicators deadletter; do
   check "two replays: identical $f" cmp -s "r1/$f.ndjson" "r2/$f.ndjson"
+done
+for f in referrals indicators; do
   check "replay from stdin: identical $f" cmp -s "r1/$f.ndjson" "r4/$f.ndjson"
 done
+# Dead letters name their source: the file, or "-" for stdin.
+check "replay from stdin: identical deadletter but for the source name" \
+  bash -c 'sed "s/\"topic\":\"a.mp\"/\"topic\":\"-\"/" r1/deadletter.ndjson | cmp -s - r4/deadletter.ndjson'
 check "msgpack and ndjson inputs: identical referrals" cmp -s r1/referrals.ndjson r3/referrals.ndjson
 check "msgpack and ndjson inputs: identical indicators" cmp -s r1/indicators.ndjson r3/indicators.ndjson
 check "msgpack and ndjson inputs: same dead-letter count" \
