@@ -11,12 +11,12 @@ static const struct {
         int (*fn)(int argc, char **argv);
         const char *summary;
 } commands[] = {
-        {"run", mf_cmd_run, "the daemon: Kafka in, Kafka out (--config FILE)"},
-        {"replay", mf_cmd_replay, "run the pipeline over event files, in event time"},
-        {"gen", mf_cmd_gen, "generate synthetic events for N authorities"},
-        {"validate", mf_cmd_validate, "check event files against the event contract"},
-        {"check-config", mf_cmd_check_config, "validate a configuration file"},
-        {"broker", mf_cmd_broker, "a Kafka-protocol broker on 127.0.0.1 for development"},
+    {"run", mf_cmd_run, "the daemon: Kafka in, Kafka out (--config FILE)"},
+    {"replay", mf_cmd_replay, "run the pipeline over event files, in event time"},
+    {"gen", mf_cmd_gen, "generate synthetic events for N authorities"},
+    {"validate", mf_cmd_validate, "check event files against the event contract"},
+    {"check-config", mf_cmd_check_config, "validate a configuration file"},
+    {"broker", mf_cmd_broker, "a Kafka-protocol broker on 127.0.0.1 for development"},
 };
 
 static void usage(FILE *out) {

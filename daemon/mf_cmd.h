@@ -7,10 +7,10 @@
 #define MF_CMD_H
 
 /* Exit statuses shared by every subcommand. */
-#define MF_EXIT_OK       0
-#define MF_EXIT_FAILURE  1 /* a run-time failure (I/O, broker, ...) */
-#define MF_EXIT_USAGE    2 /* bad command line */
-#define MF_EXIT_CONFIG   3 /* bad configuration or calendar file */
+#define MF_EXIT_OK      0
+#define MF_EXIT_FAILURE 1 /* a run-time failure (I/O, broker, ...) */
+#define MF_EXIT_USAGE   2 /* bad command line */
+#define MF_EXIT_CONFIG  3 /* bad configuration or calendar file */
 
 int mf_cmd_gen(int argc, char **argv);
 int mf_cmd_replay(int argc, char **argv);

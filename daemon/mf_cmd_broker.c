@@ -48,23 +48,24 @@ typedef struct {
 } broker_t;
 
 static void usage(FILE *out) {
-        fprintf(out,
-                "usage: mashflow broker [options]\n"
-                "\n"
-                "Starts librdkafka's mock cluster as a Kafka-protocol broker on 127.0.0.1\n"
-                "and prints its bootstrap address. For development and tests only.\n"
-                "\n"
-                "options:\n"
-                "  --brokers N            brokers in the cluster (default 1)\n"
-                "  --topic NAME[:N]       create a topic with N partitions (default 16);\n"
-                "                         repeatable (default: mashflow.events and the four\n"
-                "                         output topics)\n"
-                "  --bootstrap-file FILE  also write the bootstrap address to FILE\n"
-                "  --stdin-eof-exits      stop when stdin ends (for scripts)\n"
-                "  -h, --help             this text\n"
-                "\n"
-                "Commands on stdin: down ID|all, up ID|all, errors API N ERR, rtt ID MS,\n"
-                "topic NAME N.\n");
+        fprintf(
+            out,
+            "usage: mashflow broker [options]\n"
+            "\n"
+            "Starts librdkafka's mock cluster as a Kafka-protocol broker on 127.0.0.1\n"
+            "and prints its bootstrap address. For development and tests only.\n"
+            "\n"
+            "options:\n"
+            "  --brokers N            brokers in the cluster (default 1)\n"
+            "  --topic NAME[:N]       create a topic with N partitions (default 16);\n"
+            "                         repeatable (default: mashflow.events and the four\n"
+            "                         output topics)\n"
+            "  --bootstrap-file FILE  also write the bootstrap address to FILE\n"
+            "  --stdin-eof-exits      stop when stdin ends (for scripts)\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "Commands on stdin: down ID|all, up ID|all, errors API N ERR, rtt ID MS,\n"
+            "topic NAME N.\n");
 }
 
 static void stop(broker_t *b) {
@@ -94,7 +95,8 @@ static void command(broker_t *b, char *line) {
         else if (!strcmp(argv[0], "up") && argc == 2)
                 err = rd_kafka_mock_broker_set_up(b->mc, broker_id(argv[1]));
         else if (!strcmp(argv[0], "rtt") && argc == 3)
-                err = rd_kafka_mock_broker_set_rtt(b->mc, broker_id(argv[1]), atoi(argv[2]));
+                err = rd_kafka_mock_broker_set_rtt(b->mc, broker_id(argv[1]),
+                                                   atoi(argv[2]));
         else if (!strcmp(argv[0], "topic") && argc == 3)
                 err = rd_kafka_mock_topic_create(b->mc, argv[1], atoi(argv[2]), 1);
         else if (!strcmp(argv[0], "errors") && argc == 4) {
@@ -107,7 +109,8 @@ static void command(broker_t *b, char *line) {
                 }
                 for (size_t i = 0; i < n; i++)
                         errs[i] = (rd_kafka_resp_err_t)atoi(argv[3]);
-                rd_kafka_mock_push_request_errors_array(b->mc, (int16_t)atoi(argv[1]), n, errs);
+                rd_kafka_mock_push_request_errors_array(b->mc, (int16_t)atoi(argv[1]), n,
+                                                        errs);
                 free(errs);
         } else {
                 printf("error: unknown command or wrong arguments\n");
@@ -155,12 +158,12 @@ static void close_handle(uv_handle_t *h, void *arg) {
 
 int mf_cmd_broker(int argc, char **argv) {
         static const struct option opts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"topic", required_argument, NULL, 't'},
-                {"bootstrap-file", required_argument, NULL, 'f'},
-                {"stdin-eof-exits", no_argument, NULL, 'e'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"brokers", required_argument, NULL, 'b'},
+            {"topic", required_argument, NULL, 't'},
+            {"bootstrap-file", required_argument, NULL, 'f'},
+            {"stdin-eof-exits", no_argument, NULL, 'e'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         int nbrokers = 1, ntopics = 0, c;
         const char *topics[MAX_TOPICS], *bootstrap_file = NULL;
@@ -184,16 +187,24 @@ int mf_cmd_broker(int argc, char **argv) {
                                 }
                                 topics[ntopics++] = optarg;
                                 break;
-                        case 'f': bootstrap_file = optarg; break;
-                        case 'e': b.eof_exits = true; break;
-                        case 'h': usage(stdout); return MF_EXIT_OK;
-                        default: usage(stderr); return MF_EXIT_USAGE;
+                        case 'f':
+                                bootstrap_file = optarg;
+                                break;
+                        case 'e':
+                                b.eof_exits = true;
+                                break;
+                        case 'h':
+                                usage(stdout);
+                                return MF_EXIT_OK;
+                        default:
+                                usage(stderr);
+                                return MF_EXIT_USAGE;
                 }
         }
         if (ntopics == 0) {
                 static const char *const defaults[] = {
-                        "mashflow.events:16", "mashflow.referrals:16", "mashflow.alerts:16",
-                        "mashflow.indicators:4", "mashflow.deadletter:4"};
+                    "mashflow.events:16", "mashflow.referrals:16", "mashflow.alerts:16",
+                    "mashflow.indicators:4", "mashflow.deadletter:4"};
                 for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
                         topics[ntopics++] = defaults[i];
         }
@@ -241,8 +252,10 @@ int mf_cmd_broker(int argc, char **argv) {
         }
         printf("bootstrap: %s\n", bootstraps);
         fflush(stdout);
-        fprintf(stderr, "broker: listening on %s (%d broker%s, %d topic%s); Ctrl-C stops it\n",
-                bootstraps, nbrokers, nbrokers > 1 ? "s" : "", ntopics, ntopics > 1 ? "s" : "");
+        fprintf(stderr,
+                "broker: listening on %s (%d broker%s, %d topic%s); Ctrl-C stops it\n",
+                bootstraps, nbrokers, nbrokers > 1 ? "s" : "", ntopics,
+                ntopics > 1 ? "s" : "");
 
         b.loop = uv_default_loop();
         uv_signal_init(b.loop, &b.sigint);

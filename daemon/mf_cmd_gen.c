@@ -14,27 +14,31 @@
 #include "mf_time.h"
 
 static void usage(FILE *out) {
-        fprintf(out,
-                "usage: mashflow gen [options]\n"
-                "\n"
-                "Writes synthetic front-door events for N authorities, calibrated to the\n"
-                "ChAT report of a London borough (DOMAIN.md), in publication order.\n"
-                "\n"
-                "options:\n"
-                "  --seed N            PRNG seed; the same seed gives the same bytes (default 1)\n"
-                "  --authorities N     number of authorities, S001.. (default 1)\n"
-                "  --from DATE         first day, YYYY-MM-DD (default: a year before --to)\n"
-                "  --to DATE           last day (default 2023-11-07)\n"
-                "  --format FMT        msgpack (default) or ndjson\n"
-                "  --out FILE          output file (default: stdout)\n"
-                "  --population FILE   also write each authority's 0-17 population (CSV)\n"
-                "  --disorder P        share of events delayed by 1 hour to 10 days (0.01)\n"
-                "  --duplicates P      share of events published twice (0.005)\n"
-                "  --corrections P     share of items first published wrong, then corrected (0.005)\n"
-                "  --malformed P       share of events followed by a malformed record (0.001)\n"
-                "  --calendar FILE     working-day calendar (default: %s)\n"
-                "  -h, --help          this text\n",
-                mf_default_calendar_path());
+        fprintf(
+            out,
+            "usage: mashflow gen [options]\n"
+            "\n"
+            "Writes synthetic front-door events for N authorities, calibrated to the\n"
+            "ChAT report of a London borough (DOMAIN.md), in publication order.\n"
+            "\n"
+            "options:\n"
+            "  --seed N            PRNG seed; the same seed gives the same bytes "
+            "(default 1)\n"
+            "  --authorities N     number of authorities, S001.. (default 1)\n"
+            "  --from DATE         first day, YYYY-MM-DD (default: a year before --to)\n"
+            "  --to DATE           last day (default 2023-11-07)\n"
+            "  --format FMT        msgpack (default) or ndjson\n"
+            "  --out FILE          output file (default: stdout)\n"
+            "  --population FILE   also write each authority's 0-17 population (CSV)\n"
+            "  --disorder P        share of events delayed by 1 hour to 10 days (0.01)\n"
+            "  --duplicates P      share of events published twice (0.005)\n"
+            "  --corrections P     share of items first published wrong, then corrected "
+            "(0.005)\n"
+            "  --malformed P       share of events followed by a malformed record "
+            "(0.001)\n"
+            "  --calendar FILE     working-day calendar (default: %s)\n"
+            "  -h, --help          this text\n",
+            mf_default_calendar_path());
 }
 
 static int write_out(void *opaque, const char *buf, size_t len) {
@@ -52,23 +56,27 @@ static bool parse_share(const char *s, double *out) {
 
 int mf_cmd_gen(int argc, char **argv) {
         static const struct option opts[] = {
-                {"seed", required_argument, NULL, 's'},
-                {"authorities", required_argument, NULL, 'n'},
-                {"from", required_argument, NULL, 'f'},
-                {"to", required_argument, NULL, 't'},
-                {"format", required_argument, NULL, 'F'},
-                {"out", required_argument, NULL, 'o'},
-                {"population", required_argument, NULL, 'p'},
-                {"disorder", required_argument, NULL, 'D'},
-                {"duplicates", required_argument, NULL, 'U'},
-                {"corrections", required_argument, NULL, 'C'},
-                {"malformed", required_argument, NULL, 'M'},
-                {"calendar", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"seed", required_argument, NULL, 's'},
+            {"authorities", required_argument, NULL, 'n'},
+            {"from", required_argument, NULL, 'f'},
+            {"to", required_argument, NULL, 't'},
+            {"format", required_argument, NULL, 'F'},
+            {"out", required_argument, NULL, 'o'},
+            {"population", required_argument, NULL, 'p'},
+            {"disorder", required_argument, NULL, 'D'},
+            {"duplicates", required_argument, NULL, 'U'},
+            {"corrections", required_argument, NULL, 'C'},
+            {"malformed", required_argument, NULL, 'M'},
+            {"calendar", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
-        mf_gen_conf_t conf = {.seed = 1, .authorities = 1, .from = MF_DATE_NONE,
-                              .disorder = 0.01, .duplicates = 0.005, .corrections = 0.005,
+        mf_gen_conf_t conf = {.seed = 1,
+                              .authorities = 1,
+                              .from = MF_DATE_NONE,
+                              .disorder = 0.01,
+                              .duplicates = 0.005,
+                              .corrections = 0.005,
                               .malformed = 0.001};
         conf.to = mf_date_from_ymd(2023, 11, 7);
         const char *out_path = NULL, *population = NULL;
@@ -78,7 +86,9 @@ int mf_cmd_gen(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 double *share = NULL;
                 switch (c) {
-                        case 's': conf.seed = strtoull(optarg, NULL, 10); break;
+                        case 's':
+                                conf.seed = strtoull(optarg, NULL, 10);
+                                break;
                         case 'n':
                                 conf.authorities = atoi(optarg);
                                 if (conf.authorities < 1 || conf.authorities > 999) {
@@ -101,22 +111,42 @@ int mf_cmd_gen(int argc, char **argv) {
                                 else if (!strcmp(optarg, "msgpack"))
                                         conf.json = false;
                                 else {
-                                        fprintf(stderr, "gen: --format is msgpack or ndjson\n");
+                                        fprintf(stderr,
+                                                "gen: --format is msgpack or ndjson\n");
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
-                        case 'o': out_path = optarg; break;
-                        case 'p': population = optarg; break;
-                        case 'D': share = &conf.disorder; break;
-                        case 'U': share = &conf.duplicates; break;
-                        case 'C': share = &conf.corrections; break;
-                        case 'M': share = &conf.malformed; break;
-                        case 'c': calendar_path = optarg; break;
-                        case 'h': usage(stdout); return MF_EXIT_OK;
-                        default: usage(stderr); return MF_EXIT_USAGE;
+                        case 'o':
+                                out_path = optarg;
+                                break;
+                        case 'p':
+                                population = optarg;
+                                break;
+                        case 'D':
+                                share = &conf.disorder;
+                                break;
+                        case 'U':
+                                share = &conf.duplicates;
+                                break;
+                        case 'C':
+                                share = &conf.corrections;
+                                break;
+                        case 'M':
+                                share = &conf.malformed;
+                                break;
+                        case 'c':
+                                calendar_path = optarg;
+                                break;
+                        case 'h':
+                                usage(stdout);
+                                return MF_EXIT_OK;
+                        default:
+                                usage(stderr);
+                                return MF_EXIT_USAGE;
                 }
                 if (share && !parse_share(optarg, share)) {
-                        fprintf(stderr, "gen: shares are numbers from 0 to 1, not '%s'\n", optarg);
+                        fprintf(stderr, "gen: shares are numbers from 0 to 1, not '%s'\n",
+                                optarg);
                         return MF_EXIT_USAGE;
                 }
         }
@@ -136,8 +166,9 @@ int mf_cmd_gen(int argc, char **argv) {
                 return MF_EXIT_FAILURE;
         }
         if (out == stdout && !conf.json && isatty(STDOUT_FILENO)) {
-                fprintf(stderr, "gen: not writing MessagePack to a terminal (use --out FILE, "
-                                "or --format ndjson)\n");
+                fprintf(stderr,
+                        "gen: not writing MessagePack to a terminal (use --out FILE, "
+                        "or --format ndjson)\n");
                 return MF_EXIT_USAGE;
         }
         char err[512];
@@ -179,11 +210,13 @@ int mf_cmd_gen(int argc, char **argv) {
                 status = MF_EXIT_FAILURE;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        double secs =
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         char d1[16], d2[16];
         mf_date_format(conf.from, d1);
         mf_date_format(conf.to, d2);
-        fprintf(stderr, "gen: %llu records (%llu malformed), %d authorit%s, %s..%s, in %.1f s\n",
+        fprintf(stderr,
+                "gen: %llu records (%llu malformed), %d authorit%s, %s..%s, in %.1f s\n",
                 (unsigned long long)st.events, (unsigned long long)st.malformed,
                 conf.authorities, conf.authorities == 1 ? "y" : "ies", d1, d2, secs);
 out:

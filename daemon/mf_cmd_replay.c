@@ -49,12 +49,15 @@ static void usage(FILE *out) {
         fprintf(out,
                 "usage: mashflow replay [options] FILE...\n"
                 "\n"
-                "Runs the pipeline over files of input events (MessagePack streams or NDJSON;\n"
-                "'-' reads stdin) in event time, writes its outputs as NDJSON, and prints the\n"
+                "Runs the pipeline over files of input events (MessagePack streams or "
+                "NDJSON;\n"
+                "'-' reads stdin) in event time, writes its outputs as NDJSON, and "
+                "prints the\n"
                 "headline figures as of the last event's date.\n"
                 "\n"
                 "options:\n"
-                "  --as-of DATE        report date YYYY-MM-DD (default: the last event's date)\n"
+                "  --as-of DATE        report date YYYY-MM-DD (default: the last event's "
+                "date)\n"
                 "  --referrals FILE    write referral_enriched records ('-' for stdout)\n"
                 "  --indicators FILE   write one indicators record per authority\n"
                 "  --deadletter FILE   write deadletter records (rejected input)\n"
@@ -89,7 +92,8 @@ static void show_progress(replay_t *r, uint64_t bytes, bool final) {
         double rate = st->records / (t - r->started > 1e-9 ? t - r->started : 1e-9);
         if (r->bytes_total)
                 fprintf(stderr, "\rreplay: %5.1f%%  %llu records  %.0f records/s   ",
-                        100.0 * (double)(r->bytes_before + bytes) / (double)r->bytes_total,
+                        100.0 * (double)(r->bytes_before + bytes) /
+                            (double)r->bytes_total,
                         (unsigned long long)st->records, rate);
         else
                 fprintf(stderr, "\rreplay: %llu records  %.0f records/s   ",
@@ -154,7 +158,8 @@ static bool close_outputs(replay_t *r) {
                         if (r->outs[j].f == f)
                                 r->outs[j].f = NULL;
                 if (fflush(f) != 0 || ferror(f) || (f != stdout && fclose(f) != 0)) {
-                        fprintf(stderr, "replay: writing %s failed: %m\n", r->outs[i].path);
+                        fprintf(stderr, "replay: writing %s failed: %m\n",
+                                r->outs[i].path);
                         ok = false;
                 }
         }
@@ -173,8 +178,8 @@ static void print_tables(replay_t *r, FILE *out, table_mode_t mode, mf_date_t as
         if (mode == TABLE_COMPACT)
                 mf_report_compact_head(out, as_of);
         for (size_t i = 0; i < n; i++) {
-                if (mf_pipeline_indicators(r->pipeline, mf_pipeline_la(r->pipeline, i), as_of,
-                                           ind) != MF_OK)
+                if (mf_pipeline_indicators(r->pipeline, mf_pipeline_la(r->pipeline, i),
+                                           as_of, ind) != MF_OK)
                         continue;
                 if (mode == TABLE_FULL)
                         mf_report_print(out, ind);
@@ -192,9 +197,9 @@ static void print_summary(replay_t *r, double secs) {
         fprintf(stderr,
                 "replay: %llu records in %.2f s (%.0f records/s): %llu applied, %llu "
                 "duplicates, %llu dead-lettered",
-                (unsigned long long)st->records, secs, secs > 0 ? st->records / secs : 0.0,
-                (unsigned long long)st->applied, (unsigned long long)st->duplicates,
-                (unsigned long long)rejected);
+                (unsigned long long)st->records, secs,
+                secs > 0 ? st->records / secs : 0.0, (unsigned long long)st->applied,
+                (unsigned long long)st->duplicates, (unsigned long long)rejected);
         const char *sep = " (";
         for (int i = 0; i < MF_REASON__COUNT; i++)
                 if (st->rejected[i]) {
@@ -209,17 +214,17 @@ static void print_summary(replay_t *r, double secs) {
 
 int mf_cmd_replay(int argc, char **argv) {
         static const struct option opts[] = {
-                {"as-of", required_argument, NULL, 'a'},
-                {"referrals", required_argument, NULL, 'r'},
-                {"indicators", required_argument, NULL, 'i'},
-                {"deadletter", required_argument, NULL, 'd'},
-                {"format", required_argument, NULL, 'f'},
-                {"calendar", required_argument, NULL, 'c'},
-                {"population", required_argument, NULL, 'p'},
-                {"table", required_argument, NULL, 't'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"as-of", required_argument, NULL, 'a'},
+            {"referrals", required_argument, NULL, 'r'},
+            {"indicators", required_argument, NULL, 'i'},
+            {"deadletter", required_argument, NULL, 'd'},
+            {"format", required_argument, NULL, 'f'},
+            {"calendar", required_argument, NULL, 'c'},
+            {"population", required_argument, NULL, 'p'},
+            {"table", required_argument, NULL, 't'},
+            {"quiet", no_argument, NULL, 'q'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         const char *out_path[MF_OUT__COUNT] = {NULL};
         const char *calendar_path = mf_default_calendar_path(), *population = NULL;
@@ -233,24 +238,36 @@ int mf_cmd_replay(int argc, char **argv) {
                 switch (c) {
                         case 'a':
                                 if (!mf_date_parse(optarg, strlen(optarg), &as_of)) {
-                                        fprintf(stderr, "replay: --as-of wants YYYY-MM-DD, "
-                                                        "not '%s'\n",
+                                        fprintf(stderr,
+                                                "replay: --as-of wants YYYY-MM-DD, "
+                                                "not '%s'\n",
                                                 optarg);
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
-                        case 'r': out_path[MF_OUT_REFERRAL] = optarg; break;
-                        case 'i': out_path[MF_OUT_INDICATORS] = optarg; break;
-                        case 'd': out_path[MF_OUT_DEADLETTER] = optarg; break;
+                        case 'r':
+                                out_path[MF_OUT_REFERRAL] = optarg;
+                                break;
+                        case 'i':
+                                out_path[MF_OUT_INDICATORS] = optarg;
+                                break;
+                        case 'd':
+                                out_path[MF_OUT_DEADLETTER] = optarg;
+                                break;
                         case 'f':
                                 if (!mf_format_parse(optarg, &format)) {
-                                        fprintf(stderr, "replay: --format is auto, msgpack or "
-                                                        "ndjson\n");
+                                        fprintf(stderr,
+                                                "replay: --format is auto, msgpack or "
+                                                "ndjson\n");
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
-                        case 'c': calendar_path = optarg; break;
-                        case 'p': population = optarg; break;
+                        case 'c':
+                                calendar_path = optarg;
+                                break;
+                        case 'p':
+                                population = optarg;
+                                break;
                         case 't':
                                 if (!strcmp(optarg, "full"))
                                         table = TABLE_FULL;
@@ -259,14 +276,21 @@ int mf_cmd_replay(int argc, char **argv) {
                                 else if (!strcmp(optarg, "none"))
                                         table = TABLE_NONE;
                                 else {
-                                        fprintf(stderr, "replay: --table is full, compact or "
-                                                        "none\n");
+                                        fprintf(stderr,
+                                                "replay: --table is full, compact or "
+                                                "none\n");
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
-                        case 'q': quiet = true; break;
-                        case 'h': usage(stdout); return MF_EXIT_OK;
-                        default: usage(stderr); return MF_EXIT_USAGE;
+                        case 'q':
+                                quiet = true;
+                                break;
+                        case 'h':
+                                usage(stdout);
+                                return MF_EXIT_OK;
+                        default:
+                                usage(stderr);
+                                return MF_EXIT_USAGE;
                 }
         }
         if (optind >= argc) {
@@ -311,11 +335,13 @@ int mf_cmd_replay(int argc, char **argv) {
         r.progress = !quiet && isatty(STDERR_FILENO);
         for (int i = optind; i < argc; i++) {
                 struct stat sb;
-                if (strcmp(argv[i], "-") && stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode))
+                if (strcmp(argv[i], "-") && stat(argv[i], &sb) == 0 &&
+                    S_ISREG(sb.st_mode))
                         r.bytes_total += (uint64_t)sb.st_size;
         }
         r.started = now_s();
-        const mf_reader_handlers_t h = {on_json, on_msgpack, on_truncated, on_progress, &r};
+        const mf_reader_handlers_t h = {on_json, on_msgpack, on_truncated, on_progress,
+                                        &r};
         for (int i = optind; i < argc && status == MF_EXIT_OK; i++) {
                 r.topic = argv[i];
                 mf_err_t rc = mf_read_records(argv[i], format, &h, err, sizeof(err));
@@ -348,8 +374,9 @@ int mf_cmd_replay(int argc, char **argv) {
         if (mf_window_start(as_of, 6) < mf_horizon_first(mf_pipeline_today(r.pipeline))) {
                 char d[16];
                 mf_date_format(as_of, d);
-                fprintf(stderr, "replay: --as-of %s is too far back: its 6 months are no "
-                                "longer inside the 24-month horizon\n",
+                fprintf(stderr,
+                        "replay: --as-of %s is too far back: its 6 months are no "
+                        "longer inside the 24-month horizon\n",
                         d);
                 status = MF_EXIT_USAGE;
                 goto out;

@@ -11,32 +11,40 @@
 #include "mf_run.h"
 
 static void usage(FILE *out) {
-        fprintf(out, "usage: mashflow run --config FILE\n"
-                     "\n"
-                     "Runs the daemon: consumes the input topics as a member of the consumer\n"
-                     "group, keeps every assigned partition's state, and writes referral,\n"
-                     "indicators and dead-letter records to the output topics (exactly once by\n"
-                     "default). SIGTERM or SIGINT stop it cleanly; SIGHUP re-opens the log file.\n"
-                     "See config/mashflow.conf.example and 'mashflow check-config --reference'.\n"
-                     "\n"
-                     "Exit status: 0 after a clean stop, 1 on a fatal error, 2 on a bad command\n"
-                     "line, 3 on a bad configuration (the message names file, line and key).\n");
+        fprintf(
+            out,
+            "usage: mashflow run --config FILE\n"
+            "\n"
+            "Runs the daemon: consumes the input topics as a member of the consumer\n"
+            "group, keeps every assigned partition's state, and writes referral,\n"
+            "indicators and dead-letter records to the output topics (exactly once by\n"
+            "default). SIGTERM or SIGINT stop it cleanly; SIGHUP re-opens the log file.\n"
+            "See config/mashflow.conf.example and 'mashflow check-config --reference'.\n"
+            "\n"
+            "Exit status: 0 after a clean stop, 1 on a fatal error, 2 on a bad command\n"
+            "line, 3 on a bad configuration (the message names file, line and key).\n");
 }
 
 int mf_cmd_run(int argc, char **argv) {
         static const struct option opts[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"config", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         const char *path = NULL;
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
                 switch (c) {
-                        case 'c': path = optarg; break;
-                        case 'h': usage(stdout); return MF_EXIT_OK;
-                        default: usage(stderr); return MF_EXIT_USAGE;
+                        case 'c':
+                                path = optarg;
+                                break;
+                        case 'h':
+                                usage(stdout);
+                                return MF_EXIT_OK;
+                        default:
+                                usage(stderr);
+                                return MF_EXIT_USAGE;
                 }
         }
         if (!path || optind != argc) {

@@ -63,24 +63,26 @@ static mf_err_t on_msgpack(void *opaque, const char *buf, size_t len, size_t *us
 
 static mf_err_t on_truncated(void *opaque, const char *buf, size_t len, int64_t index) {
         MF_UNUSED(buf), MF_UNUSED(len), MF_UNUSED(index);
-        mf_reject_t rej = {MF_REASON_BAD_ENCODING, "file ends inside a MessagePack value"};
+        mf_reject_t rej = {MF_REASON_BAD_ENCODING,
+                           "file ends inside a MessagePack value"};
         verdict(opaque, MF_ERR_INVALID, &rej);
         return MF_OK;
 }
 
 static void usage(FILE *out) {
-        fprintf(out, "usage: mashflow validate [--format auto|msgpack|ndjson] FILE...\n"
-                     "\n"
-                     "Prints one line per input record: 'ok', or 'reject <reason> <detail>'\n"
-                     "with the dead-letter reason code. Exits 0 when every record is valid,\n"
-                     "1 when any is rejected, 2 on a usage error.\n");
+        fprintf(out,
+                "usage: mashflow validate [--format auto|msgpack|ndjson] FILE...\n"
+                "\n"
+                "Prints one line per input record: 'ok', or 'reject <reason> <detail>'\n"
+                "with the dead-letter reason code. Exits 0 when every record is valid,\n"
+                "1 when any is rejected, 2 on a usage error.\n");
 }
 
 int mf_cmd_validate(int argc, char **argv) {
         static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"format", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         mf_format_t format = MF_FORMAT_AUTO;
         int c;
@@ -89,13 +91,18 @@ int mf_cmd_validate(int argc, char **argv) {
                 switch (c) {
                         case 'f':
                                 if (!mf_format_parse(optarg, &format)) {
-                                        fprintf(stderr, "validate: --format is auto, msgpack or "
-                                                        "ndjson\n");
+                                        fprintf(stderr,
+                                                "validate: --format is auto, msgpack or "
+                                                "ndjson\n");
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
-                        case 'h': usage(stdout); return MF_EXIT_OK;
-                        default: usage(stderr); return MF_EXIT_USAGE;
+                        case 'h':
+                                usage(stdout);
+                                return MF_EXIT_OK;
+                        default:
+                                usage(stderr);
+                                return MF_EXIT_USAGE;
                 }
         }
         if (optind >= argc) {
@@ -112,7 +119,8 @@ int mf_cmd_validate(int argc, char **argv) {
         for (int i = optind; i < argc; i++) {
                 mf_err_t rc = mf_read_records(argv[i], format, &h, err, sizeof(err));
                 if (rc != MF_OK) {
-                        fprintf(stderr, "validate: %s\n", rc == MF_ERR_IO ? err : mf_err_str(rc));
+                        fprintf(stderr, "validate: %s\n",
+                                rc == MF_ERR_IO ? err : mf_err_str(rc));
                         status = MF_EXIT_FAILURE;
                 }
         }

@@ -30,61 +30,64 @@ static const char *const restore_froms[] = {"horizon", "beginning", NULL};
 
 /* The one table of keys: parsing, defaults and the reference come from it. */
 static const prop_t props[] = {
-        {"kafka", "brokers", T_STR, OFF(brokers), "127.0.0.1:9092", 0, 0, NULL,
-         "bootstrap servers, host:port[,host:port...]"},
-        {"kafka", "group_id", T_STR, OFF(group_id), "mashflow", 0, 0, NULL,
-         "consumer group; every instance of one deployment uses the same"},
-        {"kafka", "input_topics", T_LIST, OFF(input_topics), "mashflow.events", 0, 0, NULL,
-         "comma-separated input topics, keyed by local authority code"},
-        {"kafka", "input_encoding", T_ENUM, OFF(input_encoding), "msgpack", 0, 0, encodings,
-         "encoding of input records: msgpack or json"},
-        {"kafka", "processing_guarantee", T_ENUM, OFF(guarantee), "exactly_once", 0, 0,
-         guarantees, "exactly_once (transactions) or at_least_once (lower latency)"},
-        {"kafka", "transactional_id", T_STR, OFF(transactional_id), "mashflow", 0, 0, NULL,
-         "prefix of the producer's transactional.id (the instance adds its own suffix)"},
-        {"kafka", "mirror_offsets", T_ENUM, OFF(mirror_offsets), "no", 0, 0, yesno,
-         "also commit consumer offsets outside the transaction, for brokers that do not "
-         "store transactional offset commits (the development broker)"},
-        {"kafka", "restore_from", T_ENUM, OFF(restore_from), "horizon", 0, 0, restore_froms,
-         "where a partition's rebuild starts: horizon (the offset of the horizon's first day, "
-         "by offsets-for-times) or beginning (brokers without offsets-for-times, such as the "
-         "development broker)"},
-        {"kafka", "batch_max_records", T_INT, OFF(batch_max_records), "1000", 1, 1000000, NULL,
-         "input records per transaction, at most"},
-        {"kafka", "batch_max_ms", T_INT, OFF(batch_max_ms), "100", 1, 60000, NULL,
-         "milliseconds a transaction stays open, at most"},
-        {"kafka", "restore_max_ms", T_INT, OFF(restore_max_ms), "600000", 1000, 86400000, NULL,
-         "how long a partition may take to rebuild its state before the daemon reports it"},
-        {"outputs", "referrals_topic", T_STR, OFF(referrals_topic), "mashflow.referrals", 0, 0,
-         NULL, "topic of referral_enriched records"},
-        {"outputs", "alerts_topic", T_STR, OFF(alerts_topic), "mashflow.alerts", 0, 0, NULL,
-         "topic of alert records"},
-        {"outputs", "indicators_topic", T_STR, OFF(indicators_topic), "mashflow.indicators", 0,
-         0, NULL, "topic of indicators records"},
-        {"outputs", "deadletter_topic", T_STR, OFF(deadletter_topic), "mashflow.deadletter", 0,
-         0, NULL, "topic of deadletter records"},
-        {"outputs", "encoding", T_ENUM, OFF(output_encoding), "msgpack", 0, 0, encodings,
-         "encoding of output records: msgpack or json"},
-        {"outputs", "indicators_interval_s", T_INT, OFF(indicators_interval_s), "60", 1, 86400,
-         NULL, "seconds between indicators records per authority"},
-        {"pipeline", "calendar_file", T_STR, OFF(calendar_file), "", 0, 0, NULL,
-         "working-day calendar (empty: the England and Wales calendar installed with mashflow)"},
-        {"pipeline", "population_file", T_STR, OFF(population_file), "", 0, 0, NULL,
-         "CSV la,population_0_17 for rates per 10,000 (empty: no rates)"},
-        {"alerts", "decision_due_soon_minutes", T_INT, OFF(decision_due_soon_minutes), "240",
-         0, 10080, NULL, "due_soon lead for contact decisions, minutes before due"},
-        {"alerts", "assessment_due_soon_wd", T_INT, OFF(assessment_due_soon_wd), "40", 0, 45,
-         NULL, "due_soon for assessments at this many working days elapsed"},
-        {"alerts", "icpc_due_soon_wd", T_INT, OFF(icpc_due_soon_wd), "12", 0, 15, NULL,
-         "due_soon for ICPCs at this many working days elapsed"},
-        {"http", "listen", T_STR, OFF(http_listen), "127.0.0.1:9464", 0, 0, NULL,
-         "address:port of the HTTP endpoint"},
-        {"privacy", "pseudonymisation_key_file", T_STR, OFF(pseudonymisation_key_file), "", 0,
-         0, NULL, "key for HMAC-SHA-256 child pseudonyms on output topics (empty: raw ids)"},
-        {"log", "level", T_ENUM, OFF(log_level), "info", 0, 0, levels,
-         "error, warn, info or debug"},
-        {"log", "file", T_STR, OFF(log_file), "", 0, 0, NULL,
-         "log to this file, re-opened on SIGHUP (empty: stderr, for journald)"},
+    {"kafka", "brokers", T_STR, OFF(brokers), "127.0.0.1:9092", 0, 0, NULL,
+     "bootstrap servers, host:port[,host:port...]"},
+    {"kafka", "group_id", T_STR, OFF(group_id), "mashflow", 0, 0, NULL,
+     "consumer group; every instance of one deployment uses the same"},
+    {"kafka", "input_topics", T_LIST, OFF(input_topics), "mashflow.events", 0, 0, NULL,
+     "comma-separated input topics, keyed by local authority code"},
+    {"kafka", "input_encoding", T_ENUM, OFF(input_encoding), "msgpack", 0, 0, encodings,
+     "encoding of input records: msgpack or json"},
+    {"kafka", "processing_guarantee", T_ENUM, OFF(guarantee), "exactly_once", 0, 0,
+     guarantees, "exactly_once (transactions) or at_least_once (lower latency)"},
+    {"kafka", "transactional_id", T_STR, OFF(transactional_id), "mashflow", 0, 0, NULL,
+     "prefix of the producer's transactional.id (the instance adds its own suffix)"},
+    {"kafka", "mirror_offsets", T_ENUM, OFF(mirror_offsets), "no", 0, 0, yesno,
+     "also commit consumer offsets outside the transaction, for brokers that do not "
+     "store transactional offset commits (the development broker)"},
+    {"kafka", "restore_from", T_ENUM, OFF(restore_from), "horizon", 0, 0, restore_froms,
+     "where a partition's rebuild starts: horizon (the offset of the horizon's first "
+     "day, "
+     "by offsets-for-times) or beginning (brokers without offsets-for-times, such as the "
+     "development broker)"},
+    {"kafka", "batch_max_records", T_INT, OFF(batch_max_records), "1000", 1, 1000000,
+     NULL, "input records per transaction, at most"},
+    {"kafka", "batch_max_ms", T_INT, OFF(batch_max_ms), "100", 1, 60000, NULL,
+     "milliseconds a transaction stays open, at most"},
+    {"kafka", "restore_max_ms", T_INT, OFF(restore_max_ms), "600000", 1000, 86400000,
+     NULL,
+     "how long a partition may take to rebuild its state before the daemon reports it"},
+    {"outputs", "referrals_topic", T_STR, OFF(referrals_topic), "mashflow.referrals", 0,
+     0, NULL, "topic of referral_enriched records"},
+    {"outputs", "alerts_topic", T_STR, OFF(alerts_topic), "mashflow.alerts", 0, 0, NULL,
+     "topic of alert records"},
+    {"outputs", "indicators_topic", T_STR, OFF(indicators_topic), "mashflow.indicators",
+     0, 0, NULL, "topic of indicators records"},
+    {"outputs", "deadletter_topic", T_STR, OFF(deadletter_topic), "mashflow.deadletter",
+     0, 0, NULL, "topic of deadletter records"},
+    {"outputs", "encoding", T_ENUM, OFF(output_encoding), "msgpack", 0, 0, encodings,
+     "encoding of output records: msgpack or json"},
+    {"outputs", "indicators_interval_s", T_INT, OFF(indicators_interval_s), "60", 1,
+     86400, NULL, "seconds between indicators records per authority"},
+    {"pipeline", "calendar_file", T_STR, OFF(calendar_file), "", 0, 0, NULL,
+     "working-day calendar (empty: the England and Wales calendar installed with "
+     "mashflow)"},
+    {"pipeline", "population_file", T_STR, OFF(population_file), "", 0, 0, NULL,
+     "CSV la,population_0_17 for rates per 10,000 (empty: no rates)"},
+    {"alerts", "decision_due_soon_minutes", T_INT, OFF(decision_due_soon_minutes), "240",
+     0, 10080, NULL, "due_soon lead for contact decisions, minutes before due"},
+    {"alerts", "assessment_due_soon_wd", T_INT, OFF(assessment_due_soon_wd), "40", 0, 45,
+     NULL, "due_soon for assessments at this many working days elapsed"},
+    {"alerts", "icpc_due_soon_wd", T_INT, OFF(icpc_due_soon_wd), "12", 0, 15, NULL,
+     "due_soon for ICPCs at this many working days elapsed"},
+    {"http", "listen", T_STR, OFF(http_listen), "127.0.0.1:9464", 0, 0, NULL,
+     "address:port of the HTTP endpoint"},
+    {"privacy", "pseudonymisation_key_file", T_STR, OFF(pseudonymisation_key_file), "", 0,
+     0, NULL, "key for HMAC-SHA-256 child pseudonyms on output topics (empty: raw ids)"},
+    {"log", "level", T_ENUM, OFF(log_level), "info", 0, 0, levels,
+     "error, warn, info or debug"},
+    {"log", "file", T_STR, OFF(log_file), "", 0, 0, NULL,
+     "log to this file, re-opened on SIGHUP (empty: stderr, for journald)"},
 };
 
 static int set_value(mf_config_t *cfg, const prop_t *p, const char *value, char *why,
@@ -105,7 +108,8 @@ static int set_value(mf_config_t *cfg, const prop_t *p, const char *value, char 
                         errno = 0;
                         long long v = strtoll(value, &end, 10);
                         if (errno || end == value || *end || v < p->min || v > p->max) {
-                                snprintf(why, whylen, "must be an integer from %lld to %lld",
+                                snprintf(why, whylen,
+                                         "must be an integer from %lld to %lld",
                                          (long long)p->min, (long long)p->max);
                                 return -1;
                         }
@@ -189,15 +193,16 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 char errstr[256];
                 rd_kafka_conf_t *probe = rd_kafka_conf_new();
                 rd_kafka_conf_res_t r =
-                        rd_kafka_conf_set(probe, name, value, errstr, sizeof(errstr));
+                    rd_kafka_conf_set(probe, name, value, errstr, sizeof(errstr));
                 rd_kafka_conf_destroy(probe);
                 if (r != RD_KAFKA_CONF_OK) {
-                        snprintf(l->error, sizeof(l->error), "[librdkafka] %s: %s", name, errstr);
+                        snprintf(l->error, sizeof(l->error), "[librdkafka] %s: %s", name,
+                                 errstr);
                         return 0;
                 }
                 if (l->cfg->n_passthru == MF_CONFIG_MAX_PASSTHRU) {
-                        snprintf(l->error, sizeof(l->error), "[librdkafka] %s: too many properties",
-                                 name);
+                        snprintf(l->error, sizeof(l->error),
+                                 "[librdkafka] %s: too many properties", name);
                         return 0;
                 }
                 mf_passthru_t *pt = &l->cfg->passthru[l->cfg->n_passthru++];
@@ -211,7 +216,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
                         continue;
                 char why[256];
                 if (set_value(l->cfg, p, value, why, sizeof(why)) != 0) {
-                        snprintf(l->error, sizeof(l->error), "[%s] %s: %s", section, name, why);
+                        snprintf(l->error, sizeof(l->error), "[%s] %s: %s", section, name,
+                                 why);
                         return 0;
                 }
                 return 1;
@@ -220,10 +226,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
         for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
                 known_section |= !strcmp(props[i].section, section);
         if (known_section)
-                snprintf(l->error, sizeof(l->error), "[%s] %s: unknown key", section, name);
+                snprintf(l->error, sizeof(l->error), "[%s] %s: unknown key", section,
+                         name);
         else
-                snprintf(l->error, sizeof(l->error), "[%s] %s: unknown section '%s'", section,
-                         name, section);
+                snprintf(l->error, sizeof(l->error), "[%s] %s: unknown section '%s'",
+                         section, name, section);
         return 0;
 }
 
@@ -249,8 +256,9 @@ int mf_config_load(mf_config_t *cfg, const char *path, char *errbuf, size_t errl
         if (l.error[0] && l.error_line <= line)
                 snprintf(errbuf, errlen, "%s:%d: %s", path, l.error_line, l.error);
         else
-                snprintf(errbuf, errlen, "%s:%d: not a 'key = value' line or a [section] header",
-                         path, line);
+                snprintf(errbuf, errlen,
+                         "%s:%d: not a 'key = value' line or a [section] header", path,
+                         line);
         return -1;
 }
 

@@ -27,7 +27,8 @@ char *mf_file_read(const char *path, size_t *len, char *errbuf, size_t errlen) {
                 cap *= 2;
         }
         if (!buf || ferror(f)) {
-                snprintf(errbuf, errlen, "%s: %s", path, buf ? strerror(errno) : "out of memory");
+                snprintf(errbuf, errlen, "%s: %s", path,
+                         buf ? strerror(errno) : "out of memory");
                 free(buf);
                 fclose(f);
                 return NULL;
@@ -63,7 +64,8 @@ mf_calendar_t *mf_calendar_from_file(const char *path, char *errbuf, size_t errl
         return cal;
 }
 
-mf_err_t mf_population_load(mf_pipeline_t *p, const char *path, char *errbuf, size_t errlen) {
+mf_err_t mf_population_load(mf_pipeline_t *p, const char *path, char *errbuf,
+                            size_t errlen) {
         size_t len;
         char *buf = mf_file_read(path, &len, errbuf, errlen);
         if (!buf)
@@ -82,8 +84,8 @@ mf_err_t mf_population_load(mf_pipeline_t *p, const char *path, char *errbuf, si
                 char *end = NULL;
                 long long pop = comma ? strtoll(comma + 1, &end, 10) : 0;
                 size_t la_len = comma ? (size_t)(comma - s) : 0;
-                if (!comma || la_len == 0 || la_len > 8 || end == comma + 1 || *end != '\0' ||
-                    pop <= 0) {
+                if (!comma || la_len == 0 || la_len > 8 || end == comma + 1 ||
+                    *end != '\0' || pop <= 0) {
                         snprintf(errbuf, errlen,
                                  "%s:line %d: expected \"la,population\" with a positive "
                                  "population",

@@ -22,6 +22,7 @@ mf_calendar_t *mf_calendar_from_file(const char *path, char *errbuf, size_t errl
 
 /* Reads a population CSV: a header line, then "la,population" lines, and sets
  * each authority's population on the pipeline. errbuf "PATH:line N: why". */
-mf_err_t mf_population_load(mf_pipeline_t *p, const char *path, char *errbuf, size_t errlen);
+mf_err_t mf_population_load(mf_pipeline_t *p, const char *path, char *errbuf,
+                            size_t errlen);
 
 #endif

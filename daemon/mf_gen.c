@@ -10,21 +10,21 @@
 
 /* ---- calibration (DOMAIN.md: six months to 2023-11-07, one borough) ---- */
 
-#define BOROUGH_CHILDREN    95000
-#define CONTACTS_PER_YEAR   25680.0 /* 10,174 in the six months to November */
-#define P_REFERRAL          0.140   /* 1,408 of 10,174 in a window */
-#define P_EARLY_HELP        0.1845  /* 1,877 of 10,174 */
-#define P_NFA_ADVICE        0.60    /* nfa and advice, half each */
-#define P_DECIDED_IN_TIME   0.85
-#define P_REPEAT_CONTACT    0.12
-#define P_REFERRAL_NFA      0.05
-#define P_ASSESSMENT        0.985 /* of referrals not ending in NFA */
-#define P_ASSESS_IN_TIME    0.70 /* 68% of those authorised in a window */
-#define P_S47               0.305 /* 426 S47s to 1,408 referrals in a window */
-#define P_ICPC_REQUIRED     0.265 /* 70% of completed S47s need no ICPC */
-#define P_ICPC_IN_TIME      0.765
-#define P_CP_PLAN           0.99
-#define BOROUGH_REREFERRAL  0.11 /* picked from recent referrals; chance adds the rest */
+#define BOROUGH_CHILDREN   95000
+#define CONTACTS_PER_YEAR  25680.0 /* 10,174 in the six months to November */
+#define P_REFERRAL         0.140   /* 1,408 of 10,174 in a window */
+#define P_EARLY_HELP       0.1845  /* 1,877 of 10,174 */
+#define P_NFA_ADVICE       0.60    /* nfa and advice, half each */
+#define P_DECIDED_IN_TIME  0.85
+#define P_REPEAT_CONTACT   0.12
+#define P_REFERRAL_NFA     0.05
+#define P_ASSESSMENT       0.985 /* of referrals not ending in NFA */
+#define P_ASSESS_IN_TIME   0.70  /* 68% of those authorised in a window */
+#define P_S47              0.305 /* 426 S47s to 1,408 referrals in a window */
+#define P_ICPC_REQUIRED    0.265 /* 70% of completed S47s need no ICPC */
+#define P_ICPC_IN_TIME     0.765
+#define P_CP_PLAN          0.99
+#define BOROUGH_REREFERRAL 0.11 /* picked from recent referrals; chance adds the rest */
 
 /* ---- PRNG: splitmix64, small and good enough for synthetic data ---- */
 
@@ -81,9 +81,9 @@ static const struct {
         const char *code;
         double weight;
 } sources[] = {
-        {"6", 25},  {"2A", 18}, {"3A", 4}, {"3B", 3}, {"3C", 1}, {"3D", 2}, {"3E", 3},
-        {"3F", 2},  {"5A", 5},  {"5B", 3}, {"5C", 2}, {"5D", 2}, {"1A", 4}, {"1B", 2},
-        {"1C", 2},  {"1D", 2},  {"8", 7},  {"9", 2},  {"10", 3}, {"4", 3},  {"7", 5},
+    {"6", 25}, {"2A", 18}, {"3A", 4}, {"3B", 3}, {"3C", 1}, {"3D", 2}, {"3E", 3},
+    {"3F", 2}, {"5A", 5},  {"5B", 3}, {"5C", 2}, {"5D", 2}, {"1A", 4}, {"1B", 2},
+    {"1C", 2}, {"1D", 2},  {"8", 7},  {"9", 2},  {"10", 3}, {"4", 3},  {"7", 5},
 };
 
 static const struct {
@@ -91,13 +91,13 @@ static const struct {
         int ncodes;
         double weight;
 } ethnic_groups[] = {
-        {{"WBRI", "WIRI", "WOTH", "WROM"}, 4, 33},
-        {{"MWBC", "MWBA", "MWAS", "MOTH"}, 4, 16},
-        {{"AIND", "APKN", "ABAN", "AOTH"}, 4, 11},
-        {{"BCRB", "BAFR", "BOTH"}, 3, 17},
-        {{"CHNE", "OOTH"}, 2, 12},
-        {{"REFU"}, 1, 11},
-        {{"NOBT"}, 1, 0.5},
+    {{"WBRI", "WIRI", "WOTH", "WROM"}, 4, 33},
+    {{"MWBC", "MWBA", "MWAS", "MOTH"}, 4, 16},
+    {{"AIND", "APKN", "ABAN", "AOTH"}, 4, 11},
+    {{"BCRB", "BAFR", "BOTH"}, 3, 17},
+    {{"CHNE", "OOTH"}, 2, 12},
+    {{"REFU"}, 1, 11},
+    {{"NOBT"}, 1, 0.5},
 };
 
 static int pick_source(rng_t *r) {
@@ -133,12 +133,14 @@ typedef struct {
         size_t nrecent, recent_pos;
 } authority_t;
 
-void mf_gen_authority(const mf_gen_conf_t *conf, int i, char code[8], int64_t *population) {
+void mf_gen_authority(const mf_gen_conf_t *conf, int i, char code[8],
+                      int64_t *population) {
         snprintf(code, 8, "S%03d", (i + 1) % 1000);
         double scale = 1.0;
         if (i > 0) {
                 /* Sizes from about 0.4x to 2.5x, mean about 1. */
-                double u = (double)(mix(conf->seed, (uint64_t)i, 1) >> 11) / 9007199254740992.0;
+                double u =
+                    (double)(mix(conf->seed, (uint64_t)i, 1) >> 11) / 9007199254740992.0;
                 scale = 0.4 + 2.1 * u * u;
         }
         *population = (int64_t)llround(BOROUGH_CHILDREN * scale);
@@ -159,8 +161,10 @@ static child_attr_t child_attr(uint64_t seed, int la, uint64_t child, mf_date_t 
         rng_t r = {mix(seed, (uint64_t)la + 7919, child)};
         child_attr_t c;
         double g = uniform(&r);
-        c.gender = g < 0.50 ? MF_GENDER_M : g < 0.97 ? MF_GENDER_F : g < 0.99 ? MF_GENDER_U
-                                                                                : MF_GENDER_NONE;
+        c.gender = g < 0.50   ? MF_GENDER_M
+                   : g < 0.97 ? MF_GENDER_F
+                   : g < 0.99 ? MF_GENDER_U
+                              : MF_GENDER_NONE;
         /* Ages 0-17 at the end of the range, younger children more often; 1% unborn. */
         if (chance(&r, 0.01))
                 c.birth = to + (mf_date_t)range(&r, 30, 240);
@@ -173,7 +177,8 @@ static child_attr_t child_attr(uint64_t seed, int la, uint64_t child, mf_date_t 
                 total += ethnic_groups[i].weight;
         double x = uniform(&r) * total;
         size_t gi = 0;
-        while (gi + 1 < MF_ARRAY_LEN(ethnic_groups) && (x -= ethnic_groups[gi].weight) >= 0)
+        while (gi + 1 < MF_ARRAY_LEN(ethnic_groups) &&
+               (x -= ethnic_groups[gi].weight) >= 0)
                 gi++;
         c.ethnicity = ethnic_groups[gi].codes[range(&r, 0, ethnic_groups[gi].ncodes - 1)];
         double d = uniform(&r);
@@ -183,15 +188,25 @@ static child_attr_t child_attr(uint64_t seed, int la, uint64_t child, mf_date_t 
 
 /* ---- pending events, in a min-heap by emission time ---- */
 
-enum { MAL_NONE = 0, MAL_MISSING, MAL_WRONG_TYPE, MAL_BAD_DATE, MAL_UNKNOWN_TYPE, MAL_NOT_A_MAP,
-       MAL_TOO_LONG, MAL_BAD_ENUM, MAL__N };
+enum {
+        MAL_NONE = 0,
+        MAL_MISSING,
+        MAL_WRONG_TYPE,
+        MAL_BAD_DATE,
+        MAL_UNKNOWN_TYPE,
+        MAL_NOT_A_MAP,
+        MAL_TOO_LONG,
+        MAL_BAD_ENUM,
+        MAL__N
+};
 
 typedef struct {
         int64_t emit;
         uint64_t seq;
         uint64_t event;
         uint64_t item;
-        uint64_t ref; /* related referral (assessments, S47s) or contact; UINT64_MAX none */
+        uint64_t
+            ref; /* related referral (assessments, S47s) or contact; UINT64_MAX none */
         uint64_t child;
         int64_t t; /* an instant, or a date for date-only events */
         uint16_t la;
@@ -318,22 +333,24 @@ static int queue_maybe_corrected(gen_t *g, pend_t e) {
 }
 
 static int64_t at_local(mf_date_t d, int64_t from_h, int64_t to_h, rng_t *r) {
-        return mf_instant_from_civil(d, range(r, from_h * MF_MS_PER_HOUR, to_h * MF_MS_PER_HOUR - 1));
+        return mf_instant_from_civil(
+            d, range(r, from_h * MF_MS_PER_HOUR, to_h * MF_MS_PER_HOUR - 1));
 }
 
 static bool school_holiday(mf_date_t d) {
         int y, m, day;
         mf_date_to_ymd(d, &y, &m, &day);
-        return (m == 12 && day >= 20) || (m == 1 && day <= 3) || (m == 2 && day >= 13 && day <= 19) ||
-               (m == 4 && day <= 14) || (m == 5 && day >= 25) || (m == 7 && day >= 22) || m == 8 ||
+        return (m == 12 && day >= 20) || (m == 1 && day <= 3) ||
+               (m == 2 && day >= 13 && day <= 19) || (m == 4 && day <= 14) ||
+               (m == 5 && day >= 25) || (m == 7 && day >= 22) || m == 8 ||
                (m == 10 && day >= 24);
 }
 
 static double day_factor(const mf_calendar_t *cal, mf_date_t d) {
         static const double weekday[8] = {0, 1.22, 1.18, 1.14, 1.10, 1.06, 0.17, 0.13};
         double f = mf_calendar_is_working_day(cal, d) || mf_date_weekday(d) >= 6
-                           ? weekday[mf_date_weekday(d)]
-                           : 0.17; /* a bank holiday: like a Saturday */
+                       ? weekday[mf_date_weekday(d)]
+                       : 0.17; /* a bank holiday: like a Saturday */
         return f * (school_holiday(d) ? 0.8 : 1.0);
 }
 
@@ -341,7 +358,8 @@ static uint64_t pick_child(gen_t *g, authority_t *a) {
         return (uint64_t)range(&g->rng, 0, a->children - 1);
 }
 
-static void remember_referral(authority_t *a, uint64_t child, mf_date_t date, uint8_t prev) {
+static void remember_referral(authority_t *a, uint64_t child, mf_date_t date,
+                              uint8_t prev) {
         if (a->ref_len == a->ref_cap) {
                 size_t cap = a->ref_cap ? a->ref_cap * 2 : 1024;
                 recent_t *n = malloc(cap * sizeof(*n));
@@ -354,7 +372,8 @@ static void remember_referral(authority_t *a, uint64_t child, mf_date_t date, ui
                 a->ref_head = 0;
                 a->ref_cap = cap;
         }
-        a->refs[(a->ref_head + a->ref_len++) % a->ref_cap] = (recent_t){child, date, prev};
+        a->refs[(a->ref_head + a->ref_len++) % a->ref_cap] =
+            (recent_t){child, date, prev};
 }
 
 /* A child referred within the 12 months before `date`, or none. Children
@@ -369,8 +388,9 @@ static bool recent_referral(gen_t *g, authority_t *a, mf_date_t date, uint64_t *
         }
         for (int attempt = 0; a->ref_len && attempt < 4; attempt++) {
                 recent_t *e =
-                        &a->refs[(a->ref_head + (size_t)range(&g->rng, 0, (int64_t)a->ref_len - 1)) %
-                                 a->ref_cap];
+                    &a->refs[(a->ref_head +
+                              (size_t)range(&g->rng, 0, (int64_t)a->ref_len - 1)) %
+                             a->ref_cap];
                 if (e->prev >= 2 || (e->prev == 1 && !chance(&g->rng, 0.45)))
                         continue;
                 *child = e->child;
@@ -388,42 +408,69 @@ static int follow_referral(gen_t *g, int la, uint64_t child, uint64_t ref, mf_da
         const mf_calendar_t *cal = g->conf->calendar;
         if (!nfa && chance(&g->rng, P_ASSESSMENT)) {
                 uint64_t id = a->next_assessment++;
-                mf_date_t start = mf_calendar_add_wd(cal, date, (int32_t)range(&g->rng, 0, 2));
-                int32_t wd = chance(&g->rng, P_ASSESS_IN_TIME)
-                                     ? (int32_t)lround(45.0 * pow(uniform(&g->rng), 1.55))
-                                     : 46 + (int32_t)lround(-16.0 * log(1.0 - uniform(&g->rng)));
+                mf_date_t start =
+                    mf_calendar_add_wd(cal, date, (int32_t)range(&g->rng, 0, 2));
+                int32_t wd =
+                    chance(&g->rng, P_ASSESS_IN_TIME)
+                        ? (int32_t)lround(45.0 * pow(uniform(&g->rng), 1.55))
+                        : 46 + (int32_t)lround(-16.0 * log(1.0 - uniform(&g->rng)));
                 mf_date_t done = mf_calendar_add_wd(cal, start, wd);
-                pend_t s = {.emit = at_local(start, 9, 17, &g->rng), .item = id, .ref = ref,
-                            .child = child, .t = start, .la = (uint16_t)la,
+                pend_t s = {.emit = at_local(start, 9, 17, &g->rng),
+                            .item = id,
+                            .ref = ref,
+                            .child = child,
+                            .t = start,
+                            .la = (uint16_t)la,
                             .type = MF_EV_ASSESSMENT_STARTED};
-                pend_t e = {.emit = at_local(done, 10, 18, &g->rng), .item = id, .ref = UINT64_MAX,
-                            .child = child, .t = done, .la = (uint16_t)la,
-                            .type = MF_EV_ASSESSMENT_AUTHORISED,
-                            .a = (uint8_t)range(&g->rng, MF_AOUTCOME_CIN, MF_AOUTCOME_OTHER),
-                            .b = chance(&g->rng, 0.93)};
+                pend_t e = {
+                    .emit = at_local(done, 10, 18, &g->rng),
+                    .item = id,
+                    .ref = UINT64_MAX,
+                    .child = child,
+                    .t = done,
+                    .la = (uint16_t)la,
+                    .type = MF_EV_ASSESSMENT_AUTHORISED,
+                    .a = (uint8_t)range(&g->rng, MF_AOUTCOME_CIN, MF_AOUTCOME_OTHER),
+                    .b = chance(&g->rng, 0.93)};
                 if (queue_maybe_corrected(g, s) || queue(g, e))
                         return -1;
         }
         if (chance(&g->rng, P_S47)) {
                 uint64_t id = a->next_s47++;
-                mf_date_t strategy = mf_calendar_add_wd(cal, date, (int32_t)range(&g->rng, 0, 2));
+                mf_date_t strategy =
+                    mf_calendar_add_wd(cal, date, (int32_t)range(&g->rng, 0, 2));
                 bool required = chance(&g->rng, P_ICPC_REQUIRED);
-                mf_date_t completed = mf_calendar_add_wd(cal, strategy, (int32_t)range(&g->rng, 5, 20));
-                pend_t s = {.emit = at_local(strategy, 9, 17, &g->rng), .item = id, .ref = ref,
-                            .child = child, .t = strategy, .la = (uint16_t)la,
+                mf_date_t completed =
+                    mf_calendar_add_wd(cal, strategy, (int32_t)range(&g->rng, 5, 20));
+                pend_t s = {.emit = at_local(strategy, 9, 17, &g->rng),
+                            .item = id,
+                            .ref = ref,
+                            .child = child,
+                            .t = strategy,
+                            .la = (uint16_t)la,
                             .type = MF_EV_S47_STARTED};
-                pend_t o = {.emit = at_local(completed, 9, 17, &g->rng), .item = id,
-                            .ref = UINT64_MAX, .child = child, .t = completed, .la = (uint16_t)la,
-                            .type = MF_EV_S47_OUTCOME, .b = required};
+                pend_t o = {.emit = at_local(completed, 9, 17, &g->rng),
+                            .item = id,
+                            .ref = UINT64_MAX,
+                            .child = child,
+                            .t = completed,
+                            .la = (uint16_t)la,
+                            .type = MF_EV_S47_OUTCOME,
+                            .b = required};
                 if (queue_maybe_corrected(g, s) || queue(g, o))
                         return -1;
                 if (required) {
-                        int32_t wd = chance(&g->rng, P_ICPC_IN_TIME) ? (int32_t)range(&g->rng, 5, 15)
-                                                                     : (int32_t)range(&g->rng, 16, 30);
+                        int32_t wd = chance(&g->rng, P_ICPC_IN_TIME)
+                                         ? (int32_t)range(&g->rng, 5, 15)
+                                         : (int32_t)range(&g->rng, 16, 30);
                         mf_date_t icpc = mf_calendar_add_wd(cal, strategy, wd);
-                        pend_t c = {.emit = at_local(icpc, 10, 16, &g->rng), .item = id,
-                                    .ref = UINT64_MAX, .child = child, .t = icpc,
-                                    .la = (uint16_t)la, .type = MF_EV_ICPC,
+                        pend_t c = {.emit = at_local(icpc, 10, 16, &g->rng),
+                                    .item = id,
+                                    .ref = UINT64_MAX,
+                                    .child = child,
+                                    .t = icpc,
+                                    .la = (uint16_t)la,
+                                    .type = MF_EV_ICPC,
                                     .b = chance(&g->rng, P_CP_PLAN)};
                         if (queue(g, c))
                                 return -1;
@@ -437,18 +484,20 @@ static int contact(gen_t *g, int la, mf_date_t day) {
         const mf_calendar_t *cal = g->conf->calendar;
         rng_t *r = &g->rng;
         /* Most contacts arrive in office hours, some in the evening or night. */
-        int64_t received = chance(r, 0.8) ? at_local(day, 8, 18, r) : at_local(day, 0, 24, r);
+        int64_t received =
+            chance(r, 0.8) ? at_local(day, 8, 18, r) : at_local(day, 0, 24, r);
         double u = uniform(r);
         mf_decision_outcome_t outcome =
-                u < P_REFERRAL ? MF_OUTCOME_REFERRAL
-                : u < P_REFERRAL + P_EARLY_HELP ? MF_OUTCOME_EARLY_HELP
-                : u < P_REFERRAL + P_EARLY_HELP + P_NFA_ADVICE / 2 ? MF_OUTCOME_NFA
-                : u < P_REFERRAL + P_EARLY_HELP + P_NFA_ADVICE ? MF_OUTCOME_ADVICE
-                                                                : MF_OUTCOME_OPEN_CASE;
+            u < P_REFERRAL                                     ? MF_OUTCOME_REFERRAL
+            : u < P_REFERRAL + P_EARLY_HELP                    ? MF_OUTCOME_EARLY_HELP
+            : u < P_REFERRAL + P_EARLY_HELP + P_NFA_ADVICE / 2 ? MF_OUTCOME_NFA
+            : u < P_REFERRAL + P_EARLY_HELP + P_NFA_ADVICE     ? MF_OUTCOME_ADVICE
+                                                               : MF_OUTCOME_OPEN_CASE;
         uint64_t child;
         uint8_t prev = 0;
         if (outcome == MF_OUTCOME_REFERRAL) {
-                if (!(chance(r, a->rereferral) && recent_referral(g, a, day, &child, &prev)))
+                if (!(chance(r, a->rereferral) &&
+                      recent_referral(g, a, day, &child, &prev)))
                         child = pick_child(g, a);
         } else if (a->nrecent && chance(r, P_REPEAT_CONTACT)) {
                 child = a->recent_contacts[range(r, 0, (int64_t)a->nrecent - 1)];
@@ -464,18 +513,30 @@ static int contact(gen_t *g, int la, mf_date_t day) {
         mf_date_t rd = mf_civil_date(received);
         mf_date_t next = mf_calendar_next_wd(cal, rd);
         int64_t due = mf_calendar_is_working_day(cal, rd)
-                              ? mf_instant_from_civil(next, mf_civil_time_of_day_ms(received))
-                              : mf_day_end(next);
+                          ? mf_instant_from_civil(next, mf_civil_time_of_day_ms(received))
+                          : mf_day_end(next);
         int64_t decided = chance(r, P_DECIDED_IN_TIME)
-                                  ? received + (int64_t)((double)(due - received) *
-                                                         (0.05 + 0.9 * uniform(r)))
-                                  : due + range(r, MF_MS_PER_HOUR, 3 * MF_MS_PER_DAY);
+                              ? received + (int64_t)((double)(due - received) *
+                                                     (0.05 + 0.9 * uniform(r)))
+                              : due + range(r, MF_MS_PER_HOUR, 3 * MF_MS_PER_DAY);
         uint64_t id = a->next_contact++;
         int src = pick_source(r);
-        pend_t c = {.emit = received, .item = id, .ref = UINT64_MAX, .child = child,
-                    .t = received, .la = (uint16_t)la, .type = MF_EV_CONTACT, .a = (uint8_t)src};
-        pend_t d = {.emit = decided, .item = id, .ref = UINT64_MAX, .child = child, .t = decided,
-                    .la = (uint16_t)la, .type = MF_EV_CONTACT_DECISION, .a = (uint8_t)outcome};
+        pend_t c = {.emit = received,
+                    .item = id,
+                    .ref = UINT64_MAX,
+                    .child = child,
+                    .t = received,
+                    .la = (uint16_t)la,
+                    .type = MF_EV_CONTACT,
+                    .a = (uint8_t)src};
+        pend_t d = {.emit = decided,
+                    .item = id,
+                    .ref = UINT64_MAX,
+                    .child = child,
+                    .t = decided,
+                    .la = (uint16_t)la,
+                    .type = MF_EV_CONTACT_DECISION,
+                    .a = (uint8_t)outcome};
         if (queue_maybe_corrected(g, c) || queue(g, d))
                 return -1;
         if (outcome != MF_OUTCOME_REFERRAL)
@@ -483,8 +544,15 @@ static int contact(gen_t *g, int la, mf_date_t day) {
         mf_date_t date = mf_civil_date(decided);
         bool nfa = chance(r, P_REFERRAL_NFA);
         uint64_t ref = a->next_referral++;
-        pend_t e = {.emit = decided + 60000, .item = ref, .ref = id, .child = child, .t = date,
-                    .la = (uint16_t)la, .type = MF_EV_REFERRAL, .a = (uint8_t)src, .b = nfa};
+        pend_t e = {.emit = decided + 60000,
+                    .item = ref,
+                    .ref = id,
+                    .child = child,
+                    .t = date,
+                    .la = (uint16_t)la,
+                    .type = MF_EV_REFERRAL,
+                    .a = (uint8_t)src,
+                    .b = nfa};
         if (queue_maybe_corrected(g, e))
                 return -1;
         remember_referral(a, child, date, prev);
@@ -514,12 +582,15 @@ static mf_event_t materialise(gen_t *g, const pend_t *e, char ids[4][32]) {
         ev.item_id = mf_str(ids[2], strlen(ids[2]));
         if (e->ref != UINT64_MAX)
                 item_id(a, e->type == MF_EV_REFERRAL ? 'k' : 'r', e->ref, ids[3]);
-        mf_str_t ref = e->ref != UINT64_MAX ? mf_str(ids[3], strlen(ids[3])) : MF_STR_NULL;
+        mf_str_t ref =
+            e->ref != UINT64_MAX ? mf_str(ids[3], strlen(ids[3])) : MF_STR_NULL;
         switch (ev.type) {
                 case MF_EV_CONTACT: {
-                        child_attr_t c = child_attr(g->conf->seed, e->la, e->child, g->conf->to);
+                        child_attr_t c =
+                            child_attr(g->conf->seed, e->la, e->child, g->conf->to);
                         ev.u.contact.received_at = e->t;
-                        ev.u.contact.source = mf_str(sources[e->a].code, strlen(sources[e->a].code));
+                        ev.u.contact.source =
+                            mf_str(sources[e->a].code, strlen(sources[e->a].code));
                         ev.u.contact.gender = c.gender;
                         ev.u.contact.birth_date = c.birth;
                         ev.u.contact.ethnicity = mf_str(c.ethnicity, strlen(c.ethnicity));
@@ -533,7 +604,7 @@ static mf_event_t materialise(gen_t *g, const pend_t *e, char ids[4][32]) {
                 case MF_EV_REFERRAL:
                         ev.u.referral.referral_date = (mf_date_t)e->t;
                         ev.u.referral.source =
-                                mf_str(sources[e->a].code, strlen(sources[e->a].code));
+                            mf_str(sources[e->a].code, strlen(sources[e->a].code));
                         ev.u.referral.contact_id = ref;
                         ev.u.referral.nfa = e->b;
                         break;
@@ -543,8 +614,10 @@ static mf_event_t materialise(gen_t *g, const pend_t *e, char ids[4][32]) {
                         break;
                 case MF_EV_ASSESSMENT_AUTHORISED:
                         ev.u.assessment_authorised.authorised_date = (mf_date_t)e->t;
-                        ev.u.assessment_authorised.child_seen = e->b ? MF_TRI_TRUE : MF_TRI_FALSE;
-                        ev.u.assessment_authorised.outcome = (mf_assessment_outcome_t)e->a;
+                        ev.u.assessment_authorised.child_seen =
+                            e->b ? MF_TRI_TRUE : MF_TRI_FALSE;
+                        ev.u.assessment_authorised.outcome =
+                            (mf_assessment_outcome_t)e->a;
                         break;
                 case MF_EV_S47_STARTED:
                         ev.u.s47_started.strategy_date = (mf_date_t)e->t;
@@ -558,7 +631,8 @@ static mf_event_t materialise(gen_t *g, const pend_t *e, char ids[4][32]) {
                         ev.u.icpc.icpc_date = (mf_date_t)e->t;
                         ev.u.icpc.cp_plan = e->b;
                         break;
-                default: break;
+                default:
+                        break;
         }
         return ev;
 }
@@ -584,8 +658,9 @@ static mf_err_t write_pairs(gen_t *g, const pair_t *p, int n, bool array) {
                                         rc = mf_buf_putc(out, ':');
                         }
                         if (rc == MF_OK)
-                                rc = p[k].s ? mf_buf_json_str(out, p[k].s, strlen(p[k].s))
-                                            : mf_buf_printf(out, "%lld", (long long)p[k].i);
+                                rc = p[k].s
+                                         ? mf_buf_json_str(out, p[k].s, strlen(p[k].s))
+                                         : mf_buf_printf(out, "%lld", (long long)p[k].i);
                 }
                 if (rc == MF_OK)
                         rc = mf_buf_append(out, array ? "]\n" : "}\n", 2);
@@ -593,13 +668,15 @@ static mf_err_t write_pairs(gen_t *g, const pair_t *p, int n, bool array) {
         }
         msgpack_packer pk;
         msgpack_packer_init(&pk, out, mf_buf_msgpack_write);
-        int r = array ? msgpack_pack_array(&pk, (size_t)n) : msgpack_pack_map(&pk, (size_t)n);
+        int r =
+            array ? msgpack_pack_array(&pk, (size_t)n) : msgpack_pack_map(&pk, (size_t)n);
         for (int k = 0; k < n && r == 0; k++) {
                 if (!array)
                         r = msgpack_pack_str_with_body(&pk, p[k].key, strlen(p[k].key));
                 if (r == 0)
-                        r = p[k].s ? msgpack_pack_str_with_body(&pk, p[k].s, strlen(p[k].s))
-                                   : msgpack_pack_int64(&pk, p[k].i);
+                        r = p[k].s
+                                ? msgpack_pack_str_with_body(&pk, p[k].s, strlen(p[k].s))
+                                : msgpack_pack_int64(&pk, p[k].i);
         }
         return r ? MF_ERR_NOMEM : MF_OK;
 }
@@ -611,8 +688,12 @@ static mf_err_t write_malformed(gen_t *g, const pend_t *e) {
         memset(longid, 'x', 70);
         longid[70] = '\0';
         const char *id = e->malformed == MAL_TOO_LONG ? longid : ids[0];
-        pair_t p[8] = {{"v", NULL, 1}, {"type", "contact", 0}, {"id", id, 0}, {"la", la, 0},
-                       {"child", ids[1], 0}, {"contact_id", ids[2], 0},
+        pair_t p[8] = {{"v", NULL, 1},
+                       {"type", "contact", 0},
+                       {"id", id, 0},
+                       {"la", la, 0},
+                       {"child", ids[1], 0},
+                       {"contact_id", ids[2], 0},
                        {"received_at", NULL, 1700000000000LL}};
         int n = 7;
         switch (e->malformed) {
@@ -620,20 +701,25 @@ static mf_err_t write_malformed(gen_t *g, const pend_t *e) {
                         memmove(&p[4], &p[5], 2 * sizeof(pair_t));
                         n = 6;
                         break;
-                case MAL_WRONG_TYPE: p[6].s = "yesterday"; break;
+                case MAL_WRONG_TYPE:
+                        p[6].s = "yesterday";
+                        break;
                 case MAL_BAD_DATE:
                         p[1].s = "referral";
                         p[5] = (pair_t){"referral_id", ids[2], 0};
                         p[6] = (pair_t){"referral_date", "2023-02-30", 0};
                         break;
-                case MAL_UNKNOWN_TYPE: p[1].s = "home_visit"; break;
+                case MAL_UNKNOWN_TYPE:
+                        p[1].s = "home_visit";
+                        break;
                 case MAL_BAD_ENUM:
                         p[1].s = "contact_decision";
                         p[6] = (pair_t){"decided_at", NULL, 1700000000000LL};
                         p[7] = (pair_t){"outcome", "maybe", 0};
                         n = 8;
                         break;
-                default: break;
+                default:
+                        break;
         }
         return write_pairs(g, p, n, e->malformed == MAL_NOT_A_MAP);
 }
@@ -676,7 +762,8 @@ int mf_gen_run(const mf_gen_conf_t *conf, mf_gen_write_fn write, void *opaque,
                 authority_t *a = &g.las[i];
                 mf_gen_authority(conf, i, a->code, &a->children);
                 a->scale = (double)a->children / BOROUGH_CHILDREN;
-                double u = (double)(mix(conf->seed, (uint64_t)i, 2) >> 11) / 9007199254740992.0;
+                double u =
+                    (double)(mix(conf->seed, (uint64_t)i, 2) >> 11) / 9007199254740992.0;
                 a->rereferral = i == 0 ? BOROUGH_REREFERRAL : 0.10 + 0.20 * u;
         }
         double per_day = CONTACTS_PER_YEAR / 365.25;

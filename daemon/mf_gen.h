@@ -42,6 +42,7 @@ int mf_gen_run(const mf_gen_conf_t *conf, mf_gen_write_fn write, void *opaque,
                mf_gen_stats_t *stats);
 
 /* Authority i's (0-based) code ("S001") and 0-17 population. */
-void mf_gen_authority(const mf_gen_conf_t *conf, int i, char code[8], int64_t *population);
+void mf_gen_authority(const mf_gen_conf_t *conf, int i, char code[8],
+                      int64_t *population);
 
 #endif

@@ -26,7 +26,8 @@ void mf_log_reopen(void) {
                 return;
         FILE *f = fopen(log_path, "a");
         if (!f) {
-                mf_log_error("log", "cannot reopen the log file; still writing to the old one");
+                mf_log_error("log",
+                             "cannot reopen the log file; still writing to the old one");
                 return;
         }
         setvbuf(f, NULL, _IOLBF, 0);
@@ -43,9 +44,11 @@ void mf_log(int level, const char *component, const char *fmt, ...) {
         struct tm tm;
         gmtime_r(&tv.tv_sec, &tm);
         char line[2048];
-        int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %-5s %s: ",
-                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                         tm.tm_sec, (int)(tv.tv_usec / 1000), names[level], component);
+        int n =
+            snprintf(line, sizeof(line),
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %-5s %s: ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(tv.tv_usec / 1000), names[level], component);
         va_list ap;
         va_start(ap, fmt);
         if (n > 0 && (size_t)n < sizeof(line))

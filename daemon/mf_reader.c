@@ -45,7 +45,8 @@ typedef struct {
 
 /* Hands every complete record in buf to the handlers; *consumed is what they
  * took. At eof, whatever is left is handed over too. */
-static mf_err_t consume(state_t *s, const char *buf, size_t len, bool eof, size_t *consumed) {
+static mf_err_t consume(state_t *s, const char *buf, size_t len, bool eof,
+                        size_t *consumed) {
         size_t off = 0;
         mf_err_t rc = MF_OK;
         if (s->format == MF_FORMAT_NDJSON) {
@@ -65,7 +66,8 @@ static mf_err_t consume(state_t *s, const char *buf, size_t len, bool eof, size_
         } else {
                 while (off < len && rc == MF_OK) {
                         size_t used = 0;
-                        rc = s->h->msgpack(s->h->opaque, buf + off, len - off, &used, s->index);
+                        rc = s->h->msgpack(s->h->opaque, buf + off, len - off, &used,
+                                           s->index);
                         if (rc == MF_ERR_RANGE) {
                                 rc = MF_OK;
                                 if (!eof)
@@ -82,8 +84,8 @@ static mf_err_t consume(state_t *s, const char *buf, size_t len, bool eof, size_
         return rc;
 }
 
-mf_err_t mf_read_records(const char *path, mf_format_t format, const mf_reader_handlers_t *h,
-                         char *errbuf, size_t errlen) {
+mf_err_t mf_read_records(const char *path, mf_format_t format,
+                         const mf_reader_handlers_t *h, char *errbuf, size_t errlen) {
         bool is_stdin = !strcmp(path, "-");
         int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {

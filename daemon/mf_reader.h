@@ -41,7 +41,7 @@ typedef struct {
  * printable ASCII means NDJSON, anything else MessagePack. Returns MF_ERR_IO
  * (errbuf says why) when the file cannot be read, or the first error a
  * handler returns. */
-mf_err_t mf_read_records(const char *path, mf_format_t format, const mf_reader_handlers_t *h,
-                         char *errbuf, size_t errlen);
+mf_err_t mf_read_records(const char *path, mf_format_t format,
+                         const mf_reader_handlers_t *h, char *errbuf, size_t errlen);
 
 #endif

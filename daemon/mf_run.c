@@ -96,9 +96,12 @@ static uint64_t wall_ms(void) {
 
 static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
         switch (k) {
-                case MF_OUT_REFERRAL: return r->cfg->referrals_topic;
-                case MF_OUT_INDICATORS: return r->cfg->indicators_topic;
-                default: return r->cfg->deadletter_topic;
+                case MF_OUT_REFERRAL:
+                        return r->cfg->referrals_topic;
+                case MF_OUT_INDICATORS:
+                        return r->cfg->indicators_topic;
+                default:
+                        return r->cfg->deadletter_topic;
         }
 }
 
@@ -107,17 +110,17 @@ static void open_batch(mf_run_t *r);
 static void produce(mf_run_t *r, const char *topic) {
         for (;;) {
                 rd_kafka_resp_err_t err = rd_kafka_producev(
-                        r->producer, RD_KAFKA_V_TOPIC(topic),
-                        RD_KAFKA_V_KEY(r->key.data, r->key.len),
-                        RD_KAFKA_V_VALUE(r->val.data, r->val.len),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                    r->producer, RD_KAFKA_V_TOPIC(topic),
+                    RD_KAFKA_V_KEY(r->key.data, r->key.len),
+                    RD_KAFKA_V_VALUE(r->val.data, r->val.len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         r->stats.produced++;
                         return;
                 }
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                        mf_log_error("sink", "cannot produce: %s topic=%s", rd_kafka_err2str(err),
-                                     topic);
+                        mf_log_error("sink", "cannot produce: %s topic=%s",
+                                     rd_kafka_err2str(err), topic);
                         r->rebuild_pending = true;
                         return;
                 }
@@ -138,11 +141,12 @@ static void sink(void *opaque, const mf_output_t *o) {
         mf_buf_reset(&r->val);
         mf_err_t rc = mf_output_key(&r->key, o);
         if (rc == MF_OK)
-                rc = r->cfg->output_encoding == MF_ENCODING_JSON ? mf_output_json(&r->val, o)
-                                                                 : mf_output_msgpack(&r->val, o);
+                rc = r->cfg->output_encoding == MF_ENCODING_JSON
+                         ? mf_output_json(&r->val, o)
+                         : mf_output_msgpack(&r->val, o);
         if (rc != MF_OK) {
-                mf_log_error("sink", "cannot encode a %s record: %s", mf_output_type_name(o->kind),
-                             mf_err_str(rc));
+                mf_log_error("sink", "cannot encode a %s record: %s",
+                             mf_output_type_name(o->kind), mf_err_str(rc));
                 return;
         }
         if (r->cfg->output_encoding == MF_ENCODING_JSON && r->val.len &&
@@ -155,7 +159,8 @@ static void sink(void *opaque, const mf_output_t *o) {
 
 static part_t *find_part(mf_run_t *r, const char *topic, int32_t partition) {
         for (size_t i = 0; i < r->nparts; i++)
-                if (r->parts[i]->partition == partition && !strcmp(r->parts[i]->topic, topic))
+                if (r->parts[i]->partition == partition &&
+                    !strcmp(r->parts[i]->topic, topic))
                         return r->parts[i];
         return NULL;
 }
@@ -190,7 +195,8 @@ static void go_live(part_t *p, const char *why) {
         if (p->live)
                 return;
         p->live = true;
-        mf_log_info("source", "partition live topic=%s partition=%d restored_records=%llu (%s)",
+        mf_log_info("source",
+                    "partition live topic=%s partition=%d restored_records=%llu (%s)",
                     p->topic, (int)p->partition, (unsigned long long)p->records, why);
 }
 
@@ -198,19 +204,23 @@ static void go_live(part_t *p, const char *why) {
  * (offsets for times) to the committed offset, muted. Blocking calls: a
  * rebalance is rare and the loop has nothing better to do meanwhile. */
 static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
-        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, parts, KAFKA_TIMEOUT_MS);
+        rd_kafka_resp_err_t err =
+            rd_kafka_committed(r->consumer, parts, KAFKA_TIMEOUT_MS);
         if (err)
-                mf_log_warn("source", "cannot read committed offsets: %s", rd_kafka_err2str(err));
-        rd_kafka_topic_partition_list_t *times = rd_kafka_topic_partition_list_copy(parts);
+                mf_log_warn("source", "cannot read committed offsets: %s",
+                            rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_t *times =
+            rd_kafka_topic_partition_list_copy(parts);
         mf_date_t today = mf_civil_date((mf_instant_t)wall_ms());
         int64_t horizon_ms = mf_day_start(mf_horizon_first(today));
         for (int i = 0; i < times->cnt; i++)
                 times->elems[i].offset = horizon_ms;
         err = r->cfg->restore_from == 0
-                      ? rd_kafka_offsets_for_times(r->consumer, times, KAFKA_TIMEOUT_MS)
-                      : RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED;
+                  ? rd_kafka_offsets_for_times(r->consumer, times, KAFKA_TIMEOUT_MS)
+                  : RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED;
         if (err && r->cfg->restore_from == 0)
-                mf_log_warn("source", "offsets for times failed (%s): restoring from the start",
+                mf_log_warn("source",
+                            "offsets for times failed (%s): restoring from the start",
                             rd_kafka_err2str(err));
         for (int i = 0; i < parts->cnt; i++) {
                 rd_kafka_topic_partition_t *tp = &parts->elems[i];
@@ -227,26 +237,29 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                 int64_t start = err ? RD_KAFKA_OFFSET_BEGINNING : times->elems[i].offset;
                 if (start < 0)
                         start = start == RD_KAFKA_OFFSET_END && p->committed >= 0
-                                        ? p->committed
-                                        : RD_KAFKA_OFFSET_BEGINNING;
+                                    ? p->committed
+                                    : RD_KAFKA_OFFSET_BEGINNING;
                 int64_t low = 0, high = 0;
-                rd_kafka_query_watermark_offsets(r->consumer, tp->topic, tp->partition, &low,
-                                                 &high, KAFKA_TIMEOUT_MS);
-                mf_log_debug("source",
-                             "assign topic=%s partition=%d committed=%lld start=%lld low=%lld "
-                             "high=%lld",
-                             tp->topic, (int)tp->partition, (long long)p->committed,
-                             (long long)start, (long long)low, (long long)high);
+                rd_kafka_query_watermark_offsets(r->consumer, tp->topic, tp->partition,
+                                                 &low, &high, KAFKA_TIMEOUT_MS);
+                mf_log_debug(
+                    "source",
+                    "assign topic=%s partition=%d committed=%lld start=%lld low=%lld "
+                    "high=%lld",
+                    tp->topic, (int)tp->partition, (long long)p->committed,
+                    (long long)start, (long long)low, (long long)high);
                 /* Live at once when no retained record precedes the committed
                  * offset; otherwise once the records before it are replayed. */
                 if (p->committed < 0 || (start >= 0 && start >= p->committed) ||
                     low >= p->committed || high == 0)
-                        go_live(p, p->committed < 0 ? "no committed offset" : "nothing to restore");
+                        go_live(p, p->committed < 0 ? "no committed offset"
+                                                    : "nothing to restore");
                 else
-                        mf_log_info("source",
-                                    "partition restoring topic=%s partition=%d from=%lld to=%lld",
-                                    p->topic, (int)p->partition, (long long)start,
-                                    (long long)p->committed);
+                        mf_log_info(
+                            "source",
+                            "partition restoring topic=%s partition=%d from=%lld to=%lld",
+                            p->topic, (int)p->partition, (long long)start,
+                            (long long)p->committed);
                 tp->offset = start;
                 part_t **np = realloc(r->parts, sizeof(*np) * (r->nparts + 1));
                 if (!np) {
@@ -296,7 +309,8 @@ static void rebuild(mf_run_t *r) {
         rd_kafka_topic_partition_list_t *cur = NULL;
         if (rd_kafka_assignment(r->consumer, &cur) != 0 || !cur)
                 return;
-        mf_log_warn("source", "rebuilding %d partitions from their committed offsets", cur->cnt);
+        mf_log_warn("source", "rebuilding %d partitions from their committed offsets",
+                    cur->cnt);
         revoke_all(r);
         if (cur->cnt)
                 assign(r, cur);
@@ -311,7 +325,8 @@ static void open_batch(mf_run_t *r) {
         if (r->eos) {
                 rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
                 if (e) {
-                        mf_log_error("sink", "begin transaction: %s", rd_kafka_error_string(e));
+                        mf_log_error("sink", "begin transaction: %s",
+                                     rd_kafka_error_string(e));
                         if (rd_kafka_error_is_fatal(e)) {
                                 r->exit_code = 1;
                                 uv_stop(r->loop);
@@ -326,19 +341,21 @@ static void open_batch(mf_run_t *r) {
 }
 
 static rd_kafka_topic_partition_list_t *batch_offsets(mf_run_t *r) {
-        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)r->nparts);
+        rd_kafka_topic_partition_list_t *l =
+            rd_kafka_topic_partition_list_new((int)r->nparts);
         for (size_t i = 0; i < r->nparts; i++) {
                 part_t *p = r->parts[i];
                 if (p->live && p->next_offset > p->committed)
-                        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset =
-                                p->next_offset;
+                        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)
+                            ->offset = p->next_offset;
         }
         return l;
 }
 
 static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offsets) {
         for (int i = 0; i < offsets->cnt; i++) {
-                part_t *p = find_part(r, offsets->elems[i].topic, offsets->elems[i].partition);
+                part_t *p =
+                    find_part(r, offsets->elems[i].topic, offsets->elems[i].partition);
                 if (p)
                         p->committed = offsets->elems[i].offset;
         }
@@ -352,14 +369,17 @@ static bool txn_error(mf_run_t *r, rd_kafka_error_t *e, const char *what) {
         bool retry = false;
         mf_log_warn("sink", "%s: %s", what, rd_kafka_error_string(e));
         if (rd_kafka_error_is_fatal(e)) {
-                mf_log_error("sink", "fatal producer error: stopping (systemd restarts the "
-                                     "daemon, which resumes from the committed offsets)");
+                mf_log_error("sink",
+                             "fatal producer error: stopping (systemd restarts the "
+                             "daemon, which resumes from the committed offsets)");
                 r->exit_code = 1;
                 uv_stop(r->loop);
         } else if (rd_kafka_error_txn_requires_abort(e)) {
-                rd_kafka_error_t *a = rd_kafka_abort_transaction(r->producer, KAFKA_TIMEOUT_MS);
+                rd_kafka_error_t *a =
+                    rd_kafka_abort_transaction(r->producer, KAFKA_TIMEOUT_MS);
                 if (a) {
-                        mf_log_error("sink", "abort transaction: %s", rd_kafka_error_string(a));
+                        mf_log_error("sink", "abort transaction: %s",
+                                     rd_kafka_error_string(a));
                         rd_kafka_error_destroy(a);
                 }
                 r->stats.aborted++;
@@ -380,10 +400,10 @@ static int commit_batch(mf_run_t *r) {
         if (r->eos) {
                 if (offsets->cnt) {
                         rd_kafka_consumer_group_metadata_t *md =
-                                rd_kafka_consumer_group_metadata(r->consumer);
+                            rd_kafka_consumer_group_metadata(r->consumer);
                         rd_kafka_error_t *e;
                         while ((e = rd_kafka_send_offsets_to_transaction(
-                                        r->producer, offsets, md, KAFKA_TIMEOUT_MS)) &&
+                                    r->producer, offsets, md, KAFKA_TIMEOUT_MS)) &&
                                txn_error(r, e, "send offsets to transaction"))
                                 ;
                         rd_kafka_consumer_group_metadata_destroy(md);
@@ -403,7 +423,8 @@ static int commit_batch(mf_run_t *r) {
         } else {
                 rd_kafka_resp_err_t err = rd_kafka_flush(r->producer, KAFKA_TIMEOUT_MS);
                 if (err || r->rebuild_pending) {
-                        mf_log_warn("sink", "outputs not all delivered (%s): not committing",
+                        mf_log_warn("sink",
+                                    "outputs not all delivered (%s): not committing",
                                     err ? rd_kafka_err2str(err) : "delivery failed");
                         r->in_batch = false;
                         r->rebuild_pending = true;
@@ -414,7 +435,8 @@ static int commit_batch(mf_run_t *r) {
         if (offsets->cnt && (!r->eos || r->cfg->mirror_offsets)) {
                 rd_kafka_resp_err_t err = rd_kafka_commit(r->consumer, offsets, 0);
                 if (err)
-                        mf_log_warn("source", "commit offsets: %s", rd_kafka_err2str(err));
+                        mf_log_warn("source", "commit offsets: %s",
+                                    rd_kafka_err2str(err));
         }
         batch_committed(r, offsets);
 out:
@@ -451,12 +473,14 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
         mf_origin_t o = {mf_str(topic, strlen(topic)), m->partition, m->offset};
         if (p->live)
                 open_batch(r);
-        mf_err_t rc = r->cfg->input_encoding == MF_ENCODING_JSON
-                              ? mf_pipeline_push_json(p->pipeline, m->payload, m->len, &o)
-                              : mf_pipeline_push_msgpack(p->pipeline, m->payload, m->len, NULL, &o);
+        mf_err_t rc =
+            r->cfg->input_encoding == MF_ENCODING_JSON
+                ? mf_pipeline_push_json(p->pipeline, m->payload, m->len, &o)
+                : mf_pipeline_push_msgpack(p->pipeline, m->payload, m->len, NULL, &o);
         if (rc != MF_OK) {
-                mf_log_error("pipeline", "%s at topic=%s partition=%d offset=%lld: stopping",
-                             mf_err_str(rc), topic, (int)m->partition, (long long)m->offset);
+                mf_log_error(
+                    "pipeline", "%s at topic=%s partition=%d offset=%lld: stopping",
+                    mf_err_str(rc), topic, (int)m->partition, (long long)m->offset);
                 r->exit_code = 1;
                 uv_stop(r->loop);
                 return;
@@ -527,7 +551,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 r->stats.delivery_failed++;
                 mf_log_error("sink", "delivery failed: %s", rd_kafka_err2str(m->err));
                 if (!r->eos)
-                        r->rebuild_pending = true; /* at-least-once: redo from committed */
+                        r->rebuild_pending =
+                            true; /* at-least-once: redo from committed */
         }
 }
 
@@ -536,13 +561,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void on_tick(uv_timer_t *h) {
         mf_run_t *r = h->data;
         uint64_t now = wall_ms();
-        bool indicators = now - r->last_indicators_ms >=
-                          (uint64_t)r->cfg->indicators_interval_s * 1000;
+        bool indicators =
+            now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;
         for (size_t i = 0; i < r->nparts; i++) {
                 part_t *p = r->parts[i];
                 mf_pipeline_tick(p->pipeline, (mf_instant_t)now);
                 if (indicators && p->live && mf_pipeline_la_count(p->pipeline))
-                        mf_pipeline_emit_indicators(p->pipeline, mf_pipeline_today(p->pipeline));
+                        mf_pipeline_emit_indicators(p->pipeline,
+                                                    mf_pipeline_today(p->pipeline));
         }
         if (indicators)
                 r->last_indicators_ms = now;
@@ -550,7 +576,8 @@ static void on_tick(uv_timer_t *h) {
 
 static void on_batch_timer(uv_timer_t *h) {
         mf_run_t *r = h->data;
-        if (r->in_batch && wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
+        if (r->in_batch &&
+            wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
                 commit_batch(r);
         if (r->rebuild_pending)
                 rebuild(r);
@@ -558,7 +585,8 @@ static void on_batch_timer(uv_timer_t *h) {
 
 static void on_stop_signal(uv_signal_t *h, int signum) {
         mf_run_t *r = h->data;
-        mf_log_info("run", "signal %d: finishing the batch and leaving the group", signum);
+        mf_log_info("run", "signal %d: finishing the batch and leaving the group",
+                    signum);
         r->stopping = true;
         uv_stop(r->loop);
 }
@@ -572,10 +600,13 @@ static void on_hup(uv_signal_t *h, int signum) {
 /* ---- set-up ---- */
 
 /* librdkafka's own log lines, through ours (syslog levels). */
-static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
+                           const char *buf) {
         (void)rk;
-        int l = level <= 3 ? MF_LOG_ERROR : level <= 4 ? MF_LOG_WARN : level <= 6 ? MF_LOG_INFO
-                                                                                   : MF_LOG_DEBUG;
+        int l = level <= 3   ? MF_LOG_ERROR
+                : level <= 4 ? MF_LOG_WARN
+                : level <= 6 ? MF_LOG_INFO
+                             : MF_LOG_DEBUG;
         mf_log(l, "rdkafka", "%s: %s", fac, buf);
 }
 
@@ -585,8 +616,8 @@ static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, char *err, size_t errl
         if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err, errlen) != 0)
                 goto fail;
         for (int i = 0; i < cfg->n_passthru; i++)
-                if (rd_kafka_conf_set(conf, cfg->passthru[i].name, cfg->passthru[i].value, err,
-                                      errlen) != 0)
+                if (rd_kafka_conf_set(conf, cfg->passthru[i].name, cfg->passthru[i].value,
+                                      err, errlen) != 0)
                         goto fail;
         return conf;
 fail:
@@ -613,7 +644,8 @@ static int make_clients(mf_run_t *r) {
         }
         /* Offsets are committed by the daemon, with the outputs; set after
          * the pass-through so that no setting there can turn that off. */
-        if (set(cc, "group.id", cfg->group_id) || set(cc, "enable.auto.commit", "false") ||
+        if (set(cc, "group.id", cfg->group_id) ||
+            set(cc, "enable.auto.commit", "false") ||
             set(cc, "enable.auto.offset.store", "false") ||
             set(cc, "auto.offset.reset", "earliest") ||
             set(cc, "isolation.level", "read_committed")) {
@@ -634,7 +666,8 @@ static int make_clients(mf_run_t *r) {
                 return -1;
         char txid[256], host[128] = "host";
         gethostname(host, sizeof(host) - 1);
-        snprintf(txid, sizeof(txid), "%s-%s-%d", cfg->transactional_id, host, (int)getpid());
+        snprintf(txid, sizeof(txid), "%s-%s-%d", cfg->transactional_id, host,
+                 (int)getpid());
         if (set(pc, "enable.idempotence", "true") || set(pc, "linger.ms", "5") ||
             (r->eos && set(pc, "transactional.id", txid))) {
                 rd_kafka_conf_destroy(pc);
@@ -653,7 +686,8 @@ static int make_clients(mf_run_t *r) {
                  * cluster waits for it rather than exiting. */
                 while ((e = rd_kafka_init_transactions(r->producer, KAFKA_TIMEOUT_MS))) {
                         bool retriable = rd_kafka_error_is_retriable(e);
-                        mf_log_warn("run", "init transactions: %s%s", rd_kafka_error_string(e),
+                        mf_log_warn("run", "init transactions: %s%s",
+                                    rd_kafka_error_string(e),
                                     retriable ? " (retrying)" : "");
                         rd_kafka_error_destroy(e);
                         if (!retriable)
@@ -688,8 +722,8 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
         mf_buf_init(&r.key);
         mf_buf_init(&r.val);
         char err[768];
-        const char *calendar = cfg->calendar_file[0] ? cfg->calendar_file
-                                                     : mf_default_calendar_path();
+        const char *calendar =
+            cfg->calendar_file[0] ? cfg->calendar_file : mf_default_calendar_path();
         r.cal = mf_calendar_from_file(calendar, err, sizeof(err));
         if (!r.cal) {
                 mf_log_error("run", "calendar %s", err);
@@ -702,7 +736,7 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
                 goto out;
 
         rd_kafka_topic_partition_list_t *topics =
-                rd_kafka_topic_partition_list_new(cfg->n_input_topics);
+            rd_kafka_topic_partition_list_new(cfg->n_input_topics);
         for (int i = 0; i < cfg->n_input_topics; i++)
                 rd_kafka_topic_partition_list_add(topics, cfg->input_topics[i],
                                                   RD_KAFKA_PARTITION_UA);
@@ -726,7 +760,8 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
         uv_timer_start(&r.tick, on_tick, 1000, 1000);
         uv_timer_init(r.loop, &r.batch);
         r.batch.data = &r;
-        uint64_t period = (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
+        uint64_t period =
+            (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
         uv_timer_start(&r.batch, on_batch_timer, period, period);
         uv_signal_init(r.loop, &r.sigterm);
         uv_signal_init(r.loop, &r.sigint);
@@ -737,8 +772,8 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
         uv_signal_start(&r.sighup, on_hup, SIGHUP);
         r.last_indicators_ms = wall_ms();
 
-        mf_log_info("run", "started brokers=%s group=%s guarantee=%s inputs=%d", cfg->brokers,
-                    cfg->group_id, r.eos ? "exactly_once" : "at_least_once",
+        mf_log_info("run", "started brokers=%s group=%s guarantee=%s inputs=%d",
+                    cfg->brokers, cfg->group_id, r.eos ? "exactly_once" : "at_least_once",
                     cfg->n_input_topics);
         /* Messages may already be queued before the first wake-up. */
         consume(&r);
@@ -751,7 +786,8 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
         rd_kafka_flush(r.producer, KAFKA_TIMEOUT_MS);
         status = r.exit_code;
         mf_log_info("run", "stopped consumed=%llu produced=%llu batches=%llu",
-                    (unsigned long long)r.stats.consumed, (unsigned long long)r.stats.produced,
+                    (unsigned long long)r.stats.consumed,
+                    (unsigned long long)r.stats.produced,
                     (unsigned long long)r.stats.batches);
 out:
         if (stats_out)

@@ -74,11 +74,21 @@ mf_err_t mf_buf_json_str(mf_buf_t *b, const char *s, size_t n) {
                 char esc[6];
                 size_t elen = 0;
                 switch (c) {
-                        case '"': esc[0] = '\\', esc[1] = '"', elen = 2; break;
-                        case '\\': esc[0] = '\\', esc[1] = '\\', elen = 2; break;
-                        case '\n': esc[0] = '\\', esc[1] = 'n', elen = 2; break;
-                        case '\r': esc[0] = '\\', esc[1] = 'r', elen = 2; break;
-                        case '\t': esc[0] = '\\', esc[1] = 't', elen = 2; break;
+                        case '"':
+                                esc[0] = '\\', esc[1] = '"', elen = 2;
+                                break;
+                        case '\\':
+                                esc[0] = '\\', esc[1] = '\\', elen = 2;
+                                break;
+                        case '\n':
+                                esc[0] = '\\', esc[1] = 'n', elen = 2;
+                                break;
+                        case '\r':
+                                esc[0] = '\\', esc[1] = 'r', elen = 2;
+                                break;
+                        case '\t':
+                                esc[0] = '\\', esc[1] = 't', elen = 2;
+                                break;
                         default:
                                 if (c < 0x20) {
                                         memcpy(esc, "\\u00", 4);

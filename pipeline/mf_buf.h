@@ -25,7 +25,7 @@ mf_err_t mf_buf_reserve(mf_buf_t *b, size_t extra);
 mf_err_t mf_buf_append(mf_buf_t *b, const void *p, size_t n);
 mf_err_t mf_buf_putc(mf_buf_t *b, char c);
 mf_err_t mf_buf_printf(mf_buf_t *b, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included, escaping as RFC 8259
  * requires. Bytes are copied as they are otherwise (inputs are UTF-8). */
 mf_err_t mf_buf_json_str(mf_buf_t *b, const char *s, size_t n);

@@ -39,7 +39,7 @@ typedef struct {
         size_t len;
 } mf_str_t;
 
-#define MF_STR_NULL ((mf_str_t){NULL, 0})
+#define MF_STR_NULL   ((mf_str_t){NULL, 0})
 #define MF_STR_LIT(s) ((mf_str_t){(s), sizeof(s) - 1})
 
 static inline mf_str_t mf_str(const char *p, size_t n) {
@@ -55,6 +55,6 @@ static inline bool mf_str_eq_cstr(mf_str_t a, const char *s) {
 }
 
 #define MF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MF_UNUSED(x) ((void)(x))
+#define MF_UNUSED(x)    ((void)(x))
 
 #endif

@@ -24,22 +24,28 @@
 #include "mf_time.h"
 
 static const char *const type_names[MF_EV__COUNT] = {
-        "contact",      "contact_decision", "referral",   "assessment_started",
-        "assessment_authorised", "s47_started", "s47_outcome", "icpc",
+    "contact",
+    "contact_decision",
+    "referral",
+    "assessment_started",
+    "assessment_authorised",
+    "s47_started",
+    "s47_outcome",
+    "icpc",
 };
 
 static const char *const reason_names[MF_REASON__COUNT] = {
-        "none",     "bad_encoding", "not_a_map",    "missing_field",
-        "wrong_type", "bad_date",   "bad_instant",  "unknown_type",
-        "too_long", "bad_enum",     "bad_version",  "too_late",
+    "none",       "bad_encoding", "not_a_map",   "missing_field",
+    "wrong_type", "bad_date",     "bad_instant", "unknown_type",
+    "too_long",   "bad_enum",     "bad_version", "too_late",
 };
 
 static const char *const decision_names[MF_OUTCOME__COUNT] = {
-        "nfa", "advice", "early_help", "referral", "open_case",
+    "nfa", "advice", "early_help", "referral", "open_case",
 };
 
 static const char *const assessment_outcome_names[MF_AOUTCOME__COUNT] = {
-        "", "cin", "cp", "nfa", "early_help", "other",
+    "", "cin", "cp", "nfa", "early_help", "other",
 };
 
 const char *mf_event_type_name(mf_event_type_t t) {
@@ -60,44 +66,99 @@ const char *mf_assessment_outcome_name(mf_assessment_outcome_t o) {
 
 mf_instant_t mf_event_time(const mf_event_t *ev) {
         switch (ev->type) {
-                case MF_EV_CONTACT: return ev->u.contact.received_at;
-                case MF_EV_CONTACT_DECISION: return ev->u.decision.decided_at;
-                default: return mf_day_start(mf_event_date(ev));
+                case MF_EV_CONTACT:
+                        return ev->u.contact.received_at;
+                case MF_EV_CONTACT_DECISION:
+                        return ev->u.decision.decided_at;
+                default:
+                        return mf_day_start(mf_event_date(ev));
         }
 }
 
 mf_date_t mf_event_date(const mf_event_t *ev) {
         switch (ev->type) {
-                case MF_EV_CONTACT: return mf_civil_date(ev->u.contact.received_at);
-                case MF_EV_CONTACT_DECISION: return mf_civil_date(ev->u.decision.decided_at);
-                case MF_EV_REFERRAL: return ev->u.referral.referral_date;
-                case MF_EV_ASSESSMENT_STARTED: return ev->u.assessment_started.start_date;
+                case MF_EV_CONTACT:
+                        return mf_civil_date(ev->u.contact.received_at);
+                case MF_EV_CONTACT_DECISION:
+                        return mf_civil_date(ev->u.decision.decided_at);
+                case MF_EV_REFERRAL:
+                        return ev->u.referral.referral_date;
+                case MF_EV_ASSESSMENT_STARTED:
+                        return ev->u.assessment_started.start_date;
                 case MF_EV_ASSESSMENT_AUTHORISED:
                         return ev->u.assessment_authorised.authorised_date;
-                case MF_EV_S47_STARTED: return ev->u.s47_started.strategy_date;
-                case MF_EV_S47_OUTCOME: return ev->u.s47_outcome.completed_date;
-                case MF_EV_ICPC: return ev->u.icpc.icpc_date;
-                default: return MF_DATE_NONE;
+                case MF_EV_S47_STARTED:
+                        return ev->u.s47_started.strategy_date;
+                case MF_EV_S47_OUTCOME:
+                        return ev->u.s47_outcome.completed_date;
+                case MF_EV_ICPC:
+                        return ev->u.icpc.icpc_date;
+                default:
+                        return MF_DATE_NONE;
         }
 }
 
 /* ---- Slots: the known keys and the values captured for them ---- */
 
 typedef enum {
-        K_V, K_TYPE, K_ID, K_LA, K_CHILD,
-        K_CONTACT_ID, K_RECEIVED_AT, K_SOURCE, K_GENDER, K_BIRTH_DATE, K_ETHNICITY,
-        K_DISABILITY, K_DECIDED_AT, K_OUTCOME, K_REFERRAL_ID, K_REFERRAL_DATE, K_NFA,
-        K_ASSESSMENT_ID, K_START_DATE, K_AUTHORISED_DATE, K_CHILD_SEEN, K_S47_ID,
-        K_STRATEGY_DATE, K_COMPLETED_DATE, K_ICPC_REQUIRED, K_ICPC_DATE, K_CP_PLAN,
+        K_V,
+        K_TYPE,
+        K_ID,
+        K_LA,
+        K_CHILD,
+        K_CONTACT_ID,
+        K_RECEIVED_AT,
+        K_SOURCE,
+        K_GENDER,
+        K_BIRTH_DATE,
+        K_ETHNICITY,
+        K_DISABILITY,
+        K_DECIDED_AT,
+        K_OUTCOME,
+        K_REFERRAL_ID,
+        K_REFERRAL_DATE,
+        K_NFA,
+        K_ASSESSMENT_ID,
+        K_START_DATE,
+        K_AUTHORISED_DATE,
+        K_CHILD_SEEN,
+        K_S47_ID,
+        K_STRATEGY_DATE,
+        K_COMPLETED_DATE,
+        K_ICPC_REQUIRED,
+        K_ICPC_DATE,
+        K_CP_PLAN,
         K__COUNT
 } key_t_;
 
 static const char *const key_names[K__COUNT] = {
-        "v", "type", "id", "la", "child",
-        "contact_id", "received_at", "source", "gender", "birth_date", "ethnicity",
-        "disability", "decided_at", "outcome", "referral_id", "referral_date", "nfa",
-        "assessment_id", "start_date", "authorised_date", "child_seen", "s47_id",
-        "strategy_date", "completed_date", "icpc_required", "icpc_date", "cp_plan",
+    "v",
+    "type",
+    "id",
+    "la",
+    "child",
+    "contact_id",
+    "received_at",
+    "source",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "disability",
+    "decided_at",
+    "outcome",
+    "referral_id",
+    "referral_date",
+    "nfa",
+    "assessment_id",
+    "start_date",
+    "authorised_date",
+    "child_seen",
+    "s47_id",
+    "strategy_date",
+    "completed_date",
+    "icpc_required",
+    "icpc_date",
+    "cp_plan",
 };
 
 typedef enum { V_ABSENT = 0, V_NULL, V_STR, V_INT, V_FLOAT, V_BOOL, V_OTHER } vkind_t;
@@ -124,7 +185,8 @@ static int key_lookup(const char *p, size_t n) {
 
 /* ---- Rules ---- */
 
-static mf_err_t reject(mf_reject_t *rej, mf_reason_t r, const char *fmt, const char *key) {
+static mf_err_t reject(mf_reject_t *rej, mf_reason_t r, const char *fmt,
+                       const char *key) {
         rej->reason = r;
         snprintf(rej->detail, sizeof(rej->detail), fmt, key);
         return MF_ERR_INVALID;
@@ -165,8 +227,8 @@ static bool utf8_valid(const char *p, size_t n) {
 
 /* A string value: required (absent, null or empty is missing_field) or
  * optional (absent or null leaves *out empty). */
-static mf_err_t get_str(const slots_t *sl, int k, bool required, size_t max, mf_str_t *out,
-                        mf_reject_t *rej) {
+static mf_err_t get_str(const slots_t *sl, int k, bool required, size_t max,
+                        mf_str_t *out, mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = MF_STR_NULL;
         if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
@@ -182,7 +244,8 @@ static mf_err_t get_str(const slots_t *sl, int k, bool required, size_t max, mf_
                 return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is an empty string",
                               key_names[k]);
         if (v->s.len > max)
-                return reject(rej, MF_REASON_TOO_LONG, "key '%s' is too long", key_names[k]);
+                return reject(rej, MF_REASON_TOO_LONG, "key '%s' is too long",
+                              key_names[k]);
         if (!utf8_valid(v->s.ptr, v->s.len))
                 return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' is not UTF-8 text",
                               key_names[k]);
@@ -209,15 +272,18 @@ static bool as_int(const mf_val_t *v, int64_t *out) {
         return false;
 }
 
-static mf_err_t get_instant(const slots_t *sl, int k, mf_instant_t *out, mf_reject_t *rej) {
+static mf_err_t get_instant(const slots_t *sl, int k, mf_instant_t *out,
+                            mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         if (v->kind == V_ABSENT)
-                return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing", key_names[k]);
+                return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
+                              key_names[k]);
         int64_t i;
         if (!as_int(v, &i))
-                return reject(rej, MF_REASON_WRONG_TYPE,
-                              "key '%s' must be an integer (milliseconds since the epoch)",
-                              key_names[k]);
+                return reject(
+                    rej, MF_REASON_WRONG_TYPE,
+                    "key '%s' must be an integer (milliseconds since the epoch)",
+                    key_names[k]);
         if (i < MF_INSTANT_MIN || i > MF_INSTANT_MAX)
                 return reject(rej, MF_REASON_BAD_INSTANT, "key '%s' is out of range",
                               key_names[k]);
@@ -264,8 +330,9 @@ static mf_err_t get_bool(const slots_t *sl, int k, bool required, mf_tri_t *out,
 
 /* An enumerated string: the index of its name in names[first..n), or -1 when
  * absent/null and optional. */
-static mf_err_t get_enum(const slots_t *sl, int k, bool required, const char *const *names,
-                         int first, int n, int *out, mf_reject_t *rej) {
+static mf_err_t get_enum(const slots_t *sl, int k, bool required,
+                         const char *const *names, int first, int n, int *out,
+                         mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = -1;
         if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
@@ -282,15 +349,15 @@ static mf_err_t get_enum(const slots_t *sl, int k, bool required, const char *co
                         *out = i;
                         return MF_OK;
                 }
-        return reject(rej, MF_REASON_BAD_ENUM, "key '%s' has a value outside the contract",
-                      key_names[k]);
+        return reject(rej, MF_REASON_BAD_ENUM,
+                      "key '%s' has a value outside the contract", key_names[k]);
 }
 
-#define TRY(expr)                                                                         \
-        do {                                                                              \
-                mf_err_t rc_ = (expr);                                                    \
-                if (rc_ != MF_OK)                                                         \
-                        return rc_;                                                       \
+#define TRY(expr)                      \
+        do {                           \
+                mf_err_t rc_ = (expr); \
+                if (rc_ != MF_OK)      \
+                        return rc_;    \
         } while (0)
 
 static const char *const gender_names[] = {"", "m", "f", "u"};
@@ -301,23 +368,26 @@ static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) 
         if (v->kind == V_ABSENT)
                 return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing", "v");
         if (!as_int(v, &ev->v))
-                return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be an integer", "v");
+                return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be an integer",
+                              "v");
         if (ev->v < MF_CONTRACT_VERSION)
                 return reject(rej, MF_REASON_BAD_VERSION,
                               "key '%s' names no contract version this build reads", "v");
 
         const mf_val_t *t = &sl->v[K_TYPE];
         if (t->kind == V_ABSENT)
-                return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing", "type");
+                return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
+                              "type");
         if (t->kind != V_STR)
-                return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a string", "type");
+                return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a string",
+                              "type");
         int type = -1;
         for (int i = 0; i < MF_EV__COUNT; i++)
                 if (mf_str_eq_cstr(t->s, type_names[i]))
                         type = i;
         if (type < 0)
-                return reject(rej, MF_REASON_UNKNOWN_TYPE, "key '%s' names no known event type",
-                              "type");
+                return reject(rej, MF_REASON_UNKNOWN_TYPE,
+                              "key '%s' names no known event type", "type");
         ev->type = (mf_event_type_t)type;
 
         TRY(get_str(sl, K_ID, true, MF_ID_MAX, &ev->id, rej));
@@ -328,42 +398,53 @@ static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) 
         mf_tri_t tri;
         switch (ev->type) {
                 case MF_EV_CONTACT:
-                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_instant(sl, K_RECEIVED_AT, &ev->u.contact.received_at, rej));
-                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX, &ev->u.contact.source, rej));
+                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
+                                    rej));
+                        TRY(get_instant(sl, K_RECEIVED_AT, &ev->u.contact.received_at,
+                                        rej));
+                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
+                                    &ev->u.contact.source, rej));
                         TRY(get_enum(sl, K_GENDER, false, gender_names, 1, 4, &e, rej));
                         ev->u.contact.gender = e < 0 ? MF_GENDER_NONE : (mf_gender_t)e;
-                        TRY(get_date(sl, K_BIRTH_DATE, false, &ev->u.contact.birth_date, rej));
-                        TRY(get_str(sl, K_ETHNICITY, false, MF_CODE_MAX, &ev->u.contact.ethnicity,
-                                    rej));
-                        TRY(get_bool(sl, K_DISABILITY, false, &ev->u.contact.disability, rej));
+                        TRY(get_date(sl, K_BIRTH_DATE, false, &ev->u.contact.birth_date,
+                                     rej));
+                        TRY(get_str(sl, K_ETHNICITY, false, MF_CODE_MAX,
+                                    &ev->u.contact.ethnicity, rej));
+                        TRY(get_bool(sl, K_DISABILITY, false, &ev->u.contact.disability,
+                                     rej));
                         break;
                 case MF_EV_CONTACT_DECISION:
-                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_instant(sl, K_DECIDED_AT, &ev->u.decision.decided_at, rej));
-                        TRY(get_enum(sl, K_OUTCOME, true, decision_names, 0, MF_OUTCOME__COUNT,
-                                     &e, rej));
+                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
+                                    rej));
+                        TRY(get_instant(sl, K_DECIDED_AT, &ev->u.decision.decided_at,
+                                        rej));
+                        TRY(get_enum(sl, K_OUTCOME, true, decision_names, 0,
+                                     MF_OUTCOME__COUNT, &e, rej));
                         ev->u.decision.outcome = (mf_decision_outcome_t)e;
                         break;
                 case MF_EV_REFERRAL:
-                        TRY(get_str(sl, K_REFERRAL_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_REFERRAL_DATE, true, &ev->u.referral.referral_date,
-                                     rej));
-                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX, &ev->u.referral.source, rej));
-                        TRY(get_str(sl, K_CONTACT_ID, false, MF_ID_MAX, &ev->u.referral.contact_id,
+                        TRY(get_str(sl, K_REFERRAL_ID, true, MF_ID_MAX, &ev->item_id,
                                     rej));
+                        TRY(get_date(sl, K_REFERRAL_DATE, true,
+                                     &ev->u.referral.referral_date, rej));
+                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
+                                    &ev->u.referral.source, rej));
+                        TRY(get_str(sl, K_CONTACT_ID, false, MF_ID_MAX,
+                                    &ev->u.referral.contact_id, rej));
                         TRY(get_bool(sl, K_NFA, false, &tri, rej));
                         ev->u.referral.nfa = tri == MF_TRI_TRUE;
                         break;
                 case MF_EV_ASSESSMENT_STARTED:
-                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_START_DATE, true, &ev->u.assessment_started.start_date,
-                                     rej));
+                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
+                                    rej));
+                        TRY(get_date(sl, K_START_DATE, true,
+                                     &ev->u.assessment_started.start_date, rej));
                         TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
                                     &ev->u.assessment_started.referral_id, rej));
                         break;
                 case MF_EV_ASSESSMENT_AUTHORISED:
-                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id, rej));
+                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
+                                    rej));
                         TRY(get_date(sl, K_AUTHORISED_DATE, true,
                                      &ev->u.assessment_authorised.authorised_date, rej));
                         TRY(get_bool(sl, K_CHILD_SEEN, false,
@@ -371,12 +452,12 @@ static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) 
                         TRY(get_enum(sl, K_OUTCOME, false, assessment_outcome_names, 1,
                                      MF_AOUTCOME__COUNT, &e, rej));
                         ev->u.assessment_authorised.outcome =
-                                e < 0 ? MF_AOUTCOME_NONE : (mf_assessment_outcome_t)e;
+                            e < 0 ? MF_AOUTCOME_NONE : (mf_assessment_outcome_t)e;
                         break;
                 case MF_EV_S47_STARTED:
                         TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_STRATEGY_DATE, true, &ev->u.s47_started.strategy_date,
-                                     rej));
+                        TRY(get_date(sl, K_STRATEGY_DATE, true,
+                                     &ev->u.s47_started.strategy_date, rej));
                         TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
                                     &ev->u.s47_started.referral_id, rej));
                         break;
@@ -393,7 +474,8 @@ static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) 
                         TRY(get_bool(sl, K_CP_PLAN, true, &tri, rej));
                         ev->u.icpc.cp_plan = tri == MF_TRI_TRUE;
                         break;
-                default: break;
+                default:
+                        break;
         }
         rej->reason = MF_REASON_NONE;
         rej->detail[0] = '\0';
@@ -435,7 +517,9 @@ void mf_decoder_free(mf_decoder_t *d) {
 static void mp_capture(const msgpack_object *o, mf_val_t *v) {
         memset(v, 0, sizeof(*v));
         switch (o->type) {
-                case MSGPACK_OBJECT_NIL: v->kind = V_NULL; break;
+                case MSGPACK_OBJECT_NIL:
+                        v->kind = V_NULL;
+                        break;
                 case MSGPACK_OBJECT_BOOLEAN:
                         v->kind = V_BOOL;
                         v->b = o->via.boolean;
@@ -462,7 +546,9 @@ static void mp_capture(const msgpack_object *o, mf_val_t *v) {
                         v->kind = V_STR;
                         v->s = mf_str(o->via.str.ptr, o->via.str.size);
                         break;
-                default: v->kind = V_OTHER; break;
+                default:
+                        v->kind = V_OTHER;
+                        break;
         }
 }
 
@@ -475,7 +561,8 @@ mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
         msgpack_unpack_return r = msgpack_unpack(buf, len, &off, &d->zone, &obj);
         switch (r) {
                 case MSGPACK_UNPACK_SUCCESS:
-                case MSGPACK_UNPACK_EXTRA_BYTES: break;
+                case MSGPACK_UNPACK_EXTRA_BYTES:
+                        break;
                 case MSGPACK_UNPACK_CONTINUE:
                         if (len == 0)
                                 return MF_ERR_RANGE;
@@ -501,7 +588,8 @@ mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
         for (uint32_t i = 0; i < obj.via.map.size; i++) {
                 const msgpack_object_kv *kv = &obj.via.map.ptr[i];
                 if (kv->key.type != MSGPACK_OBJECT_STR)
-                        continue; /* not a key of the contract: ignored like any unknown key */
+                        continue; /* not a key of the contract: ignored like any unknown
+                                     key */
                 int k = key_lookup(kv->key.via.str.ptr, kv->key.via.str.size);
                 if (k >= 0)
                         mp_capture(&kv->val, &sl.v[k]);
@@ -576,14 +664,30 @@ static bool json_unescape(char *s, size_t n, size_t *outlen) {
                 char e = *p++;
                 unsigned cp;
                 switch (e) {
-                        case '"': *o++ = '"'; break;
-                        case '\\': *o++ = '\\'; break;
-                        case '/': *o++ = '/'; break;
-                        case 'b': *o++ = '\b'; break;
-                        case 'f': *o++ = '\f'; break;
-                        case 'n': *o++ = '\n'; break;
-                        case 'r': *o++ = '\r'; break;
-                        case 't': *o++ = '\t'; break;
+                        case '"':
+                                *o++ = '"';
+                                break;
+                        case '\\':
+                                *o++ = '\\';
+                                break;
+                        case '/':
+                                *o++ = '/';
+                                break;
+                        case 'b':
+                                *o++ = '\b';
+                                break;
+                        case 'f':
+                                *o++ = '\f';
+                                break;
+                        case 'n':
+                                *o++ = '\n';
+                                break;
+                        case 'r':
+                                *o++ = '\r';
+                                break;
+                        case 't':
+                                *o++ = '\t';
+                                break;
                         case 'u':
                                 if (!read_u16(p, end, &cp))
                                         return false;
@@ -595,13 +699,15 @@ static bool json_unescape(char *s, size_t n, size_t *outlen) {
                                             lo > 0xdfff)
                                                 return false;
                                         p += 6;
-                                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                                        cp = 0x10000 + ((cp - 0xd800) << 10) +
+                                             (lo - 0xdc00);
                                 } else if (cp >= 0xdc00 && cp <= 0xdfff) {
                                         return false;
                                 }
                                 o += put_utf8(o, cp);
                                 break;
-                        default: return false;
+                        default:
+                                return false;
                 }
         }
         *outlen = (size_t)(o - s);
@@ -790,7 +896,8 @@ mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t
         int n;
         memset(ev, 0, sizeof(*ev));
         if (!json_depth_ok(buf, len))
-                return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record nests too deeply");
+                return reject(rej, MF_REASON_BAD_ENCODING, "%s",
+                              "record nests too deeply");
         for (;;) {
                 jsmn_init(&parser);
                 n = jsmn_parse(&parser, buf, len, d->toks, d->ntoks);
@@ -819,14 +926,16 @@ mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t
                                       "record is not a JSON object");
         }
         if (n <= 0)
-                return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record is not valid JSON");
+                return reject(rej, MF_REASON_BAD_ENCODING, "%s",
+                              "record is not valid JSON");
         jsmntok_t *tok = d->toks;
         if (skip(tok, n, 0) != n || (size_t)tok_end(&tok[0]) != hi ||
             (size_t)tok_start(&tok[0]) != lo)
                 return reject(rej, MF_REASON_BAD_ENCODING, "%s",
                               "record has bytes after its JSON value");
         if (!json_structure_ok(buf, tok, n))
-                return reject(rej, MF_REASON_BAD_ENCODING, "%s", "record is not valid JSON");
+                return reject(rej, MF_REASON_BAD_ENCODING, "%s",
+                              "record is not valid JSON");
         for (int i = 0; i < n; i++) {
                 if (tok[i].type == JSMN_PRIMITIVE) {
                         if (!json_primitive(buf + tok[i].start,
@@ -843,7 +952,8 @@ mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t
                 }
         }
         if (tok[0].type != JSMN_OBJECT)
-                return reject(rej, MF_REASON_NOT_A_MAP, "%s", "record is not a JSON object");
+                return reject(rej, MF_REASON_NOT_A_MAP, "%s",
+                              "record is not a JSON object");
 
         slots_t sl;
         memset(&sl, 0, sizeof(sl));
@@ -865,7 +975,8 @@ mf_err_t mf_event_decode_json(mf_decoder_t *d, char *buf, size_t len, mf_event_t
                         if (val->type == JSMN_STRING) {
                                 memset(v, 0, sizeof(*v));
                                 v->kind = V_STR;
-                                v->s = mf_str(buf + val->start, (size_t)(val->end - val->start));
+                                v->s = mf_str(buf + val->start,
+                                              (size_t)(val->end - val->start));
                         } else if (val->type == JSMN_PRIMITIVE) {
                                 json_primitive(buf + val->start,
                                                (size_t)(val->end - val->start), v);

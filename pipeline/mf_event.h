@@ -17,9 +17,9 @@
 #include "mf_common.h"
 
 /* Length limits, in bytes. */
-#define MF_ID_MAX     64 /* id, child and every item id */
-#define MF_LA_MAX     8
-#define MF_CODE_MAX   8 /* source and ethnicity codes */
+#define MF_ID_MAX           64 /* id, child and every item id */
+#define MF_LA_MAX           8
+#define MF_CODE_MAX         8 /* source and ethnicity codes */
 #define MF_CONTRACT_VERSION 1 /* the contract version this build implements */
 
 typedef enum {

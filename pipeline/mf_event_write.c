@@ -53,8 +53,8 @@ static void add_cstr(fields_t *fs, const char *key, const char *s) {
 }
 
 static const char *const item_keys[MF_EV__COUNT] = {
-        "contact_id", "contact_id", "referral_id", "assessment_id",
-        "assessment_id", "s47_id", "s47_id", "s47_id"};
+    "contact_id",    "contact_id", "referral_id", "assessment_id",
+    "assessment_id", "s47_id",     "s47_id",      "s47_id"};
 
 static void collect(const mf_event_t *ev, fields_t *fs) {
         static const char *const genders[] = {"", "m", "f", "u"};
@@ -77,7 +77,8 @@ static void collect(const mf_event_t *ev, fields_t *fs) {
                         break;
                 case MF_EV_CONTACT_DECISION:
                         add_int(fs, "decided_at", ev->u.decision.decided_at);
-                        add_cstr(fs, "outcome", mf_decision_outcome_name(ev->u.decision.outcome));
+                        add_cstr(fs, "outcome",
+                                 mf_decision_outcome_name(ev->u.decision.outcome));
                         break;
                 case MF_EV_REFERRAL:
                         add_date(fs, "referral_date", ev->u.referral.referral_date);
@@ -90,11 +91,13 @@ static void collect(const mf_event_t *ev, fields_t *fs) {
                         add_str(fs, "referral_id", ev->u.assessment_started.referral_id);
                         break;
                 case MF_EV_ASSESSMENT_AUTHORISED:
-                        add_date(fs, "authorised_date", ev->u.assessment_authorised.authorised_date);
+                        add_date(fs, "authorised_date",
+                                 ev->u.assessment_authorised.authorised_date);
                         add_tri(fs, "child_seen", ev->u.assessment_authorised.child_seen);
                         if (ev->u.assessment_authorised.outcome != MF_AOUTCOME_NONE)
-                                add_cstr(fs, "outcome", mf_assessment_outcome_name(
-                                                                ev->u.assessment_authorised.outcome));
+                                add_cstr(fs, "outcome",
+                                         mf_assessment_outcome_name(
+                                             ev->u.assessment_authorised.outcome));
                         break;
                 case MF_EV_S47_STARTED:
                         add_date(fs, "strategy_date", ev->u.s47_started.strategy_date);
@@ -108,7 +111,8 @@ static void collect(const mf_event_t *ev, fields_t *fs) {
                         add_date(fs, "icpc_date", ev->u.icpc.icpc_date);
                         add_bool(fs, "cp_plan", ev->u.icpc.cp_plan);
                         break;
-                default: break;
+                default:
+                        break;
         }
 }
 
@@ -124,10 +128,15 @@ mf_err_t mf_event_write_msgpack(mf_buf_t *out, const mf_event_t *ev) {
                 if (rc)
                         break;
                 switch (f->type) {
-                        case F_STR: rc = msgpack_pack_str_with_body(&pk, f->s.ptr, f->s.len); break;
-                        case F_INT: rc = msgpack_pack_int64(&pk, f->i); break;
+                        case F_STR:
+                                rc = msgpack_pack_str_with_body(&pk, f->s.ptr, f->s.len);
+                                break;
+                        case F_INT:
+                                rc = msgpack_pack_int64(&pk, f->i);
+                                break;
                         case F_BOOL:
-                                rc = f->i ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+                                rc = f->i ? msgpack_pack_true(&pk)
+                                          : msgpack_pack_false(&pk);
                                 break;
                 }
         }
@@ -149,10 +158,15 @@ mf_err_t mf_event_write_json(mf_buf_t *out, const mf_event_t *ev) {
                 if (rc != MF_OK)
                         break;
                 switch (f->type) {
-                        case F_STR: rc = mf_buf_json_str(out, f->s.ptr, f->s.len); break;
-                        case F_INT: rc = mf_buf_printf(out, "%lld", (long long)f->i); break;
+                        case F_STR:
+                                rc = mf_buf_json_str(out, f->s.ptr, f->s.len);
+                                break;
+                        case F_INT:
+                                rc = mf_buf_printf(out, "%lld", (long long)f->i);
+                                break;
                         case F_BOOL:
-                                rc = mf_buf_append(out, f->i ? "true" : "false", f->i ? 4 : 5);
+                                rc = mf_buf_append(out, f->i ? "true" : "false",
+                                                   f->i ? 4 : 5);
                                 break;
                 }
         }

@@ -24,7 +24,8 @@ void mf_index_clear(mf_index_t *ix) {
         ix->len = 0;
 }
 
-uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq, const void *ctx) {
+uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq,
+                       const void *ctx) {
         if (!ix->cap)
                 return MF_INDEX_NONE;
         uint32_t mask = ix->cap - 1;
@@ -36,7 +37,8 @@ uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq, cons
         }
 }
 
-static void place(uint64_t *hashes, uint32_t *vals, uint32_t mask, uint64_t h, uint32_t v) {
+static void place(uint64_t *hashes, uint32_t *vals, uint32_t mask, uint64_t h,
+                  uint32_t v) {
         uint32_t i = (uint32_t)h & mask;
         while (hashes[i])
                 i = (i + 1) & mask;
@@ -88,7 +90,8 @@ static void seen_key(mf_str_t id, uint64_t *a, uint32_t *b) {
         *b = (uint32_t)h.high64;
 }
 
-static mf_seen_entry_t *seen_slot(mf_seen_entry_t *e, uint32_t cap, uint64_t a, uint32_t b) {
+static mf_seen_entry_t *seen_slot(mf_seen_entry_t *e, uint32_t cap, uint64_t a,
+                                  uint32_t b) {
         uint32_t mask = cap - 1;
         for (uint32_t i = (uint32_t)(a >> 7) & mask;; i = (i + 1) & mask)
                 if (e[i].a == 0 || (e[i].a == a && e[i].b == b))

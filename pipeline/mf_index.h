@@ -33,7 +33,8 @@ uint64_t mf_hash(mf_str_t s);
 void mf_index_init(mf_index_t *ix);
 void mf_index_destroy(mf_index_t *ix);
 void mf_index_clear(mf_index_t *ix);
-uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq, const void *ctx);
+uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq,
+                       const void *ctx);
 /* Adds (h, val); the caller has checked the key is not present. */
 mf_err_t mf_index_insert(mf_index_t *ix, uint64_t h, uint32_t val);
 size_t mf_index_bytes(const mf_index_t *ix);

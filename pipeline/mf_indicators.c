@@ -3,14 +3,13 @@
 #include "mf_time.h"
 
 const char *const mf_gender_names[MF_GENDER__N] = {"male", "female", "other"};
-const char *const mf_age_names[MF_AGE__N] = {"unborn", "under_1", "1_4", "5_9",
+const char *const mf_age_names[MF_AGE__N] = {"unborn", "under_1", "1_4",         "5_9",
                                              "10_15",  "16_plus", "not_recorded"};
 const char *const mf_ethnicity_names[MF_ETH__COUNT] = {
-        "not_recorded", "white", "mixed", "asian", "black", "other", "not_stated"};
+    "not_recorded", "white", "mixed", "asian", "black", "other", "not_stated"};
 const char *const mf_disability_names[MF_DIS__N] = {"yes", "no", "not_recorded"};
-const char *const mf_band_names[MF_BAND__N] = {"same_day", "1_10",  "11_20",
-                                               "21_30",    "31_40", "41_45",
-                                               "46_50",    "51_60", "61_plus"};
+const char *const mf_band_names[MF_BAND__N] = {
+    "same_day", "1_10", "11_20", "21_30", "31_40", "41_45", "46_50", "51_60", "61_plus"};
 const char *const mf_breakdown_names[MF_BD__N] = {"contacts_6m", "referrals_6m",
                                                   "assessments_6m", "s47_6m"};
 
@@ -66,12 +65,15 @@ int mf_duration_band(int32_t wd) {
 }
 
 static int gender_of(uint8_t g) {
-        return g == MF_GENDER_M ? MF_GENDER_MALE : g == MF_GENDER_F ? MF_GENDER_FEMALE
-                                                                     : MF_GENDER_OTHER;
+        return g == MF_GENDER_M   ? MF_GENDER_MALE
+               : g == MF_GENDER_F ? MF_GENDER_FEMALE
+                                  : MF_GENDER_OTHER;
 }
 
 static int disability_of(uint8_t d) {
-        return d == MF_TRI_TRUE ? MF_DIS_YES : d == MF_TRI_FALSE ? MF_DIS_NO : MF_DIS_NOT_RECORDED;
+        return d == MF_TRI_TRUE    ? MF_DIS_YES
+               : d == MF_TRI_FALSE ? MF_DIS_NO
+                                   : MF_DIS_NOT_RECORDED;
 }
 
 static void count(mf_breakdown_t *b, uint8_t source, uint8_t gender, mf_date_t birth,
@@ -118,11 +120,13 @@ static void contacts(mf_store_t *st, mf_date_t w6, mf_date_t d, mf_instant_t at,
                         o->contacts_6m++;
                         count(&o->breakdown[MF_BD_CONTACTS], c->source, c->gender,
                               c->birth_date, c->ethnicity, c->disability, rd);
-                        if (c->child != MF_SLOT_NONE && ++scratch(st, c->child)->count == 2)
+                        if (c->child != MF_SLOT_NONE &&
+                            ++scratch(st, c->child)->count == 2)
                                 o->children_multiple_contacts_6m++;
                         if (decided) {
                                 o->contact_to_referral_6m.den++;
-                                o->contact_to_referral_6m.num += c->outcome == MF_OUTCOME_REFERRAL;
+                                o->contact_to_referral_6m.num +=
+                                    c->outcome == MF_OUTCOME_REFERRAL;
                         }
                 }
                 if (decided && in(mf_civil_date(c->decided_at), w6, d)) {
@@ -150,7 +154,8 @@ static void referrals(mf_store_t *st, mf_date_t w6, mf_date_t d, mf_indicators_t
                 o->referrals_nfa_6m += r->nfa;
                 o->rereferral_6m.den++;
                 o->rereferral_6m.num += r->prev12 > 0;
-                count_child(&o->breakdown[MF_BD_REFERRALS], st, r->child, r->source, r->date);
+                count_child(&o->breakdown[MF_BD_REFERRALS], st, r->child, r->source,
+                            r->date);
                 if (r->child == MF_SLOT_NONE)
                         continue;
                 mf_child_t *c = scratch(st, r->child);
@@ -178,8 +183,8 @@ static uint8_t referral_source(const mf_store_t *st, const char *referral_id) {
         return ((const mf_referral_t *)mf_store_item(st, MF_ITEM_REFERRAL, s))->source;
 }
 
-static void assessments(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6, mf_date_t d,
-                        mf_date_t first_kept, mf_indicators_t *o) {
+static void assessments(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6,
+                        mf_date_t d, mf_date_t first_kept, mf_indicators_t *o) {
         const mf_slab_t *slab = &st->items[MF_ITEM_ASSESSMENT].slab;
         for (uint32_t s = 0; s < slab->len; s++) {
                 const mf_assessment_t *a = mf_slab_at(slab, s);
@@ -238,7 +243,8 @@ static void s47s(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6, mf_date
                         continue;
                 }
                 o->icpc_in_time_6m.den++;
-                o->icpc_in_time_6m.num += mf_calendar_wd(cal, e->strategy, e->icpc) <= ICPC_WD;
+                o->icpc_in_time_6m.num +=
+                    mf_calendar_wd(cal, e->strategy, e->icpc) <= ICPC_WD;
         }
 }
 

@@ -69,7 +69,7 @@ extern const char *const mf_breakdown_names[MF_BD__N];
 typedef struct {
         char la[MF_LA_MAX + 1];
         mf_date_t as_of;
-        mf_instant_t at; /* the snapshot instant */
+        mf_instant_t at;    /* the snapshot instant */
         int64_t population; /* 0-17 population; 0 when not configured */
 
         uint32_t contacts_6m;

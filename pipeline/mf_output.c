@@ -30,7 +30,7 @@ typedef struct {
         mf_buf_t *out;
         msgpack_packer pk;
         int depth;
-        bool first[MAX_DEPTH]; /* JSON: no comma before the next key yet */
+        bool first[MAX_DEPTH];    /* JSON: no comma before the next key yet */
         uint32_t left[MAX_DEPTH]; /* keys still to come, for the size check */
         mf_err_t err;
 } writer_t;
@@ -267,9 +267,9 @@ static void write_breakdown(writer_t *w, const mf_breakdown_t *b, const mf_store
         }
         w_end(w);
         /* Ethnicity groups are written in ChAT's order, not enum order. */
-        static const int eth_order[] = {MF_ETH_WHITE, MF_ETH_MIXED, MF_ETH_ASIAN,
-                                        MF_ETH_BLACK, MF_ETH_OTHER, MF_ETH_NOT_STATED,
-                                        MF_ETH_NOT_RECORDED};
+        static const int eth_order[] = {
+            MF_ETH_WHITE, MF_ETH_MIXED,      MF_ETH_ASIAN,       MF_ETH_BLACK,
+            MF_ETH_OTHER, MF_ETH_NOT_STATED, MF_ETH_NOT_RECORDED};
         uint32_t eth[MF_ETH__COUNT];
         const char *eth_names[MF_ETH__COUNT];
         for (int i = 0; i < MF_ETH__COUNT; i++) {
@@ -321,8 +321,8 @@ static void write_indicators(writer_t *w, const mf_indicators_out_t *io) {
         w_int(w, d->referrals_nfa_6m);
         w_pct(w, "rereferral_pct_6m", d->rereferral_6m);
         w_pct(w, "rereferral_children_pct_6m", d->rereferral_children_6m);
-        w_counts(w, "children_by_previous_referrals_6m", d->children_by_previous_referrals_6m,
-                 prev_names, 5);
+        w_counts(w, "children_by_previous_referrals_6m",
+                 d->children_by_previous_referrals_6m, prev_names, 5);
         w_key(w, "assessments_6m");
         w_int(w, d->assessments_6m);
         w_key(w, "assessments_completed_6m");
@@ -368,12 +368,12 @@ static void write_indicators(writer_t *w, const mf_indicators_out_t *io) {
                         const char *name;
                         uint32_t v;
                 } rates[] = {
-                        {"contacts_6m", d->contacts_6m},
-                        {"referrals_6m", d->referrals_6m},
-                        {"assessments_6m", d->assessments_6m},
-                        {"assessments_completed_6m", d->assessments_completed_6m},
-                        {"s47_6m", d->s47_6m},
-                        {"icpc_6m", d->icpc_6m},
+                    {"contacts_6m", d->contacts_6m},
+                    {"referrals_6m", d->referrals_6m},
+                    {"assessments_6m", d->assessments_6m},
+                    {"assessments_completed_6m", d->assessments_completed_6m},
+                    {"s47_6m", d->s47_6m},
+                    {"icpc_6m", d->icpc_6m},
                 };
                 w_map(w, MF_ARRAY_LEN(rates));
                 for (size_t i = 0; i < MF_ARRAY_LEN(rates); i++) {
@@ -399,10 +399,17 @@ static mf_err_t encode(mf_buf_t *out, const mf_output_t *o, bool json) {
         writer_t w;
         w_init(&w, out, json);
         switch (o->kind) {
-                case MF_OUT_REFERRAL: write_referral(&w, o->u.referral); break;
-                case MF_OUT_INDICATORS: write_indicators(&w, o->u.indicators); break;
-                case MF_OUT_DEADLETTER: write_deadletter(&w, o->u.deadletter); break;
-                default: return MF_ERR_INVALID;
+                case MF_OUT_REFERRAL:
+                        write_referral(&w, o->u.referral);
+                        break;
+                case MF_OUT_INDICATORS:
+                        write_indicators(&w, o->u.indicators);
+                        break;
+                case MF_OUT_DEADLETTER:
+                        write_deadletter(&w, o->u.deadletter);
+                        break;
+                default:
+                        return MF_ERR_INVALID;
         }
         if (json)
                 w_raw(&w, "\n", 1);
@@ -435,10 +442,12 @@ mf_err_t mf_output_key(mf_buf_t *out, const mf_output_t *o) {
                 case MF_OUT_DEADLETTER: {
                         const mf_deadletter_out_t *d = o->u.deadletter;
                         mf_err_t rc = mf_buf_append(out, d->topic.ptr, d->topic.len);
-                        return rc == MF_OK ? mf_buf_printf(out, ":%d:%lld", (int)d->partition,
-                                                           (long long)d->offset)
-                                           : rc;
+                        return rc == MF_OK
+                                   ? mf_buf_printf(out, ":%d:%lld", (int)d->partition,
+                                                   (long long)d->offset)
+                                   : rc;
                 }
-                default: return MF_ERR_INVALID;
+                default:
+                        return MF_ERR_INVALID;
         }
 }

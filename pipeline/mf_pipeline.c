@@ -9,7 +9,7 @@
 struct mf_pipeline_s {
         mf_pipeline_conf_t conf;
         mf_decoder_t *dec;
-        mf_buf_t scratch; /* a mutable copy of a JSON record */
+        mf_buf_t scratch;    /* a mutable copy of a JSON record */
         mf_store_t **stores; /* sorted by authority code */
         int64_t *population;
         size_t nstores;
@@ -97,7 +97,8 @@ static mf_store_t *get_store(mf_pipeline_t *p, mf_str_t la, size_t *index) {
                 mf_store_t *st = mf_store_new(la);
                 if (!st)
                         return NULL;
-                memmove(&p->stores[i + 1], &p->stores[i], sizeof(*p->stores) * (p->nstores - i));
+                memmove(&p->stores[i + 1], &p->stores[i],
+                        sizeof(*p->stores) * (p->nstores - i));
                 memmove(&p->population[i + 1], &p->population[i],
                         sizeof(*p->population) * (p->nstores - i));
                 p->stores[i] = st;
@@ -178,19 +179,19 @@ static void sink(mf_pipeline_t *p, const mf_output_t *o) {
                 p->conf.sink(p->conf.opaque, o);
 }
 
-static void dead_letter(mf_pipeline_t *p, mf_str_t la, mf_reason_t reason, const char *detail,
-                        mf_str_t payload, const mf_origin_t *origin) {
+static void dead_letter(mf_pipeline_t *p, mf_str_t la, mf_reason_t reason,
+                        const char *detail, mf_str_t payload, const mf_origin_t *origin) {
         static const mf_origin_t none = {{"", 0}, -1, -1};
         if (!origin)
                 origin = &none;
         mf_deadletter_out_t d = {
-                .la = la,
-                .reason = reason,
-                .detail = detail,
-                .topic = origin->topic,
-                .partition = origin->partition,
-                .offset = origin->offset,
-                .payload = payload,
+            .la = la,
+            .reason = reason,
+            .detail = detail,
+            .topic = origin->topic,
+            .partition = origin->partition,
+            .offset = origin->offset,
+            .payload = payload,
         };
         mf_output_t o = {.kind = MF_OUT_DEADLETTER, .u.deadletter = &d};
         p->stats.rejected[reason]++;
@@ -201,16 +202,16 @@ static mf_err_t emit_referral(void *opaque, mf_store_t *st, uint32_t slot) {
         mf_pipeline_t *p = opaque;
         const mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, slot);
         mf_referral_out_t out = {
-                .la = mf_str(st->la, strlen(st->la)),
-                .referral_id = mf_strpool_get(r->id),
-                .child = mf_strpool_get(mf_store_child(st, r->child)->id),
-                .referral_date = r->date,
-                .source = r->source ? mf_store_source_name(st, r->source) : MF_STR_NULL,
-                .contact_id = mf_strpool_get(r->contact_id),
-                .nfa = r->nfa,
-                .previous_referrals_12m = r->prev12,
-                .previous_referral_date = r->prev_date,
-                .revision = r->revision,
+            .la = mf_str(st->la, strlen(st->la)),
+            .referral_id = mf_strpool_get(r->id),
+            .child = mf_strpool_get(mf_store_child(st, r->child)->id),
+            .referral_date = r->date,
+            .source = r->source ? mf_store_source_name(st, r->source) : MF_STR_NULL,
+            .contact_id = mf_strpool_get(r->contact_id),
+            .nfa = r->nfa,
+            .previous_referrals_12m = r->prev12,
+            .previous_referral_date = r->prev_date,
+            .revision = r->revision,
         };
         mf_output_t o = {.kind = MF_OUT_REFERRAL, .u.referral = &out};
         sink(p, &o);
@@ -230,17 +231,17 @@ static mf_instant_t contact_due(const mf_calendar_t *cal, mf_instant_t received)
         return mf_day_end(next);
 }
 
-#define TRY(expr)                                                                         \
-        do {                                                                              \
-                mf_err_t rc_ = (expr);                                                    \
-                if (rc_ != MF_OK)                                                         \
-                        return rc_;                                                       \
+#define TRY(expr)                      \
+        do {                           \
+                mf_err_t rc_ = (expr); \
+                if (rc_ != MF_OK)      \
+                        return rc_;    \
         } while (0)
 
 /* Finds or creates the event's item and, for an opening event (or a closing
  * one that arrives before its opener), points it at the event's child. */
-static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev, bool opener,
-                         bool opened, uint32_t *slot) {
+static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev,
+                         bool opener, bool opened, uint32_t *slot) {
         bool created;
         *slot = mf_store_get(st, k, ev->item_id, &created);
         if (*slot == MF_SLOT_NONE)
@@ -255,11 +256,14 @@ static bool is_opened(mf_store_t *st, mf_item_kind_t k, mf_str_t id) {
         if (s == MF_SLOT_NONE)
                 return false;
         switch (k) {
-                case MF_ITEM_CONTACT: return ((mf_contact_t *)mf_store_item(st, k, s))->opened;
+                case MF_ITEM_CONTACT:
+                        return ((mf_contact_t *)mf_store_item(st, k, s))->opened;
                 case MF_ITEM_ASSESSMENT:
                         return ((mf_assessment_t *)mf_store_item(st, k, s))->opened;
-                case MF_ITEM_S47: return ((mf_s47_t *)mf_store_item(st, k, s))->opened;
-                default: return true;
+                case MF_ITEM_S47:
+                        return ((mf_s47_t *)mf_store_item(st, k, s))->opened;
+                default:
+                        return true;
         }
 }
 
@@ -274,8 +278,8 @@ static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t
         c->gender = (uint8_t)ev->u.contact.gender;
         c->birth_date = ev->u.contact.birth_date;
         c->ethnicity = ev->u.contact.ethnicity.len
-                               ? (uint8_t)mf_ethnicity_group(ev->u.contact.ethnicity)
-                               : MF_ETH_NOT_RECORDED;
+                           ? (uint8_t)mf_ethnicity_group(ev->u.contact.ethnicity)
+                           : MF_ETH_NOT_RECORDED;
         c->disability = (uint8_t)ev->u.contact.disability;
         mf_store_child_demographics(st, c->child, ev);
         return MF_OK;
@@ -283,8 +287,8 @@ static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t
 
 static mf_err_t apply_decision(mf_store_t *st, const mf_event_t *ev) {
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_CONTACT, ev, false, is_opened(st, MF_ITEM_CONTACT, ev->item_id),
-                     &s));
+        TRY(item_for(st, MF_ITEM_CONTACT, ev, false,
+                     is_opened(st, MF_ITEM_CONTACT, ev->item_id), &s));
         mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
         c->decided_at = ev->u.decision.decided_at;
         c->outcome = (uint8_t)ev->u.decision.outcome;
@@ -296,7 +300,8 @@ static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_
         uint32_t s = mf_store_get(st, MF_ITEM_REFERRAL, ev->item_id, &created);
         if (s == MF_SLOT_NONE)
                 return MF_ERR_NOMEM;
-        uint32_t old_child = ((mf_referral_t *)mf_store_item(st, MF_ITEM_REFERRAL, s))->child;
+        uint32_t old_child =
+            ((mf_referral_t *)mf_store_item(st, MF_ITEM_REFERRAL, s))->child;
         TRY(mf_store_set_child(st, MF_ITEM_REFERRAL, s, ev->child));
         mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, s);
         r->date = ev->u.referral.referral_date;
@@ -309,7 +314,8 @@ static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_
          * answers of the first child's other referrals too. */
         if (old_child != MF_SLOT_NONE && old_child != r->child &&
             mf_store_child(st, old_child)->id)
-                TRY(mf_rereferral_update(st, old_child, MF_SLOT_NONE, first, emit_referral, p));
+                TRY(mf_rereferral_update(st, old_child, MF_SLOT_NONE, first,
+                                         emit_referral, p));
         return MF_OK;
 }
 
@@ -322,7 +328,8 @@ static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
         if (opener) {
                 a->opened = true;
                 a->start = ev->u.assessment_started.start_date;
-                return mf_store_set_str(st, &a->referral_id, ev->u.assessment_started.referral_id);
+                return mf_store_set_str(st, &a->referral_id,
+                                        ev->u.assessment_started.referral_id);
         }
         a->authorised = ev->u.assessment_authorised.authorised_date;
         a->child_seen = (uint8_t)ev->u.assessment_authorised.child_seen;
@@ -333,17 +340,19 @@ static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
 static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev) {
         bool opener = ev->type == MF_EV_S47_STARTED;
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_S47, ev, opener, is_opened(st, MF_ITEM_S47, ev->item_id), &s));
+        TRY(item_for(st, MF_ITEM_S47, ev, opener, is_opened(st, MF_ITEM_S47, ev->item_id),
+                     &s));
         mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, s);
         switch (ev->type) {
                 case MF_EV_S47_STARTED:
                         e->opened = true;
                         e->strategy = ev->u.s47_started.strategy_date;
-                        return mf_store_set_str(st, &e->referral_id, ev->u.s47_started.referral_id);
+                        return mf_store_set_str(st, &e->referral_id,
+                                                ev->u.s47_started.referral_id);
                 case MF_EV_S47_OUTCOME:
                         e->completed = ev->u.s47_outcome.completed_date;
                         e->icpc_required =
-                                ev->u.s47_outcome.icpc_required ? MF_TRI_TRUE : MF_TRI_FALSE;
+                            ev->u.s47_outcome.icpc_required ? MF_TRI_TRUE : MF_TRI_FALSE;
                         return MF_OK;
                 default:
                         e->icpc = ev->u.icpc.icpc_date;
@@ -372,12 +381,22 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                 return MF_OK;
         }
         switch (ev->type) {
-                case MF_EV_CONTACT: rc = apply_contact(p, st, ev); break;
-                case MF_EV_CONTACT_DECISION: rc = apply_decision(st, ev); break;
-                case MF_EV_REFERRAL: rc = apply_referral(p, st, ev); break;
+                case MF_EV_CONTACT:
+                        rc = apply_contact(p, st, ev);
+                        break;
+                case MF_EV_CONTACT_DECISION:
+                        rc = apply_decision(st, ev);
+                        break;
+                case MF_EV_REFERRAL:
+                        rc = apply_referral(p, st, ev);
+                        break;
                 case MF_EV_ASSESSMENT_STARTED:
-                case MF_EV_ASSESSMENT_AUTHORISED: rc = apply_assessment(st, ev); break;
-                default: rc = apply_s47(st, ev); break;
+                case MF_EV_ASSESSMENT_AUTHORISED:
+                        rc = apply_assessment(st, ev);
+                        break;
+                default:
+                        rc = apply_s47(st, ev);
+                        break;
         }
         if (rc == MF_OK) {
                 p->stats.applied++;
@@ -386,8 +405,8 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
         return rc;
 }
 
-mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len, size_t *used,
-                                  const mf_origin_t *origin) {
+mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
+                                  size_t *used, const mf_origin_t *origin) {
         mf_event_t ev;
         mf_reject_t rej;
         size_t n = 0;
@@ -396,7 +415,8 @@ mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
                 if (used)
                         return rc;
                 rej.reason = MF_REASON_BAD_ENCODING;
-                snprintf(rej.detail, sizeof(rej.detail), "record ends inside a MessagePack value");
+                snprintf(rej.detail, sizeof(rej.detail),
+                         "record ends inside a MessagePack value");
                 rc = MF_ERR_INVALID;
                 n = len;
         }
@@ -406,7 +426,8 @@ mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
                 *used = n;
         else if (n != len) {
                 rej.reason = MF_REASON_BAD_ENCODING;
-                snprintf(rej.detail, sizeof(rej.detail), "record has bytes after its map");
+                snprintf(rej.detail, sizeof(rej.detail),
+                         "record has bytes after its map");
                 rc = MF_ERR_INVALID;
                 n = len;
         }

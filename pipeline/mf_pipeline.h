@@ -67,8 +67,8 @@ mf_err_t mf_pipeline_set_population(mf_pipeline_t *p, mf_str_t la, int64_t popul
  * first object of a stream, sets *used, and returns MF_ERR_RANGE when buf
  * holds only part of one.
  */
-mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len, size_t *used,
-                                  const mf_origin_t *origin);
+mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
+                                  size_t *used, const mf_origin_t *origin);
 /* One JSON object (one NDJSON line without its newline). buf is not changed. */
 mf_err_t mf_pipeline_push_json(mf_pipeline_t *p, const char *buf, size_t len,
                                const mf_origin_t *origin);

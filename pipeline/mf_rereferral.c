@@ -41,13 +41,16 @@ static mf_err_t emit_one(mf_store_t *st, uint32_t slot, mf_rereferral_t a,
 }
 
 mf_err_t mf_rereferral_update(mf_store_t *st, uint32_t child, uint32_t changed,
-                              mf_date_t first_kept, mf_rereferral_emit_fn emit, void *opaque) {
+                              mf_date_t first_kept, mf_rereferral_emit_fn emit,
+                              void *opaque) {
         mf_err_t rc = MF_OK;
         if (changed != MF_SLOT_NONE)
-                rc = emit_one(st, changed, mf_rereferral_answer(st, changed), emit, opaque);
+                rc = emit_one(st, changed, mf_rereferral_answer(st, changed), emit,
+                              opaque);
         if (child == MF_SLOT_NONE)
                 return rc;
-        for (uint32_t s = mf_store_child(st, child)->referrals; rc == MF_OK && s != MF_SLOT_NONE;) {
+        for (uint32_t s = mf_store_child(st, child)->referrals;
+             rc == MF_OK && s != MF_SLOT_NONE;) {
                 mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, s);
                 uint32_t next = r->next;
                 if (s != changed && r->emitted && r->date != MF_DATE_NONE &&

@@ -37,6 +37,7 @@ typedef mf_err_t (*mf_rereferral_emit_fn)(void *opaque, mf_store_t *st, uint32_t
  * answers were final long ago). The stored answer and revision are updated
  * before each emit. */
 mf_err_t mf_rereferral_update(mf_store_t *st, uint32_t child, uint32_t changed,
-                              mf_date_t first_kept, mf_rereferral_emit_fn emit, void *opaque);
+                              mf_date_t first_kept, mf_rereferral_emit_fn emit,
+                              void *opaque);
 
 #endif

@@ -5,8 +5,8 @@
 #include "mf_time.h"
 
 static const size_t item_size[MF_ITEM__COUNT] = {
-        sizeof(mf_contact_t), sizeof(mf_referral_t), sizeof(mf_assessment_t),
-        sizeof(mf_s47_t)};
+    sizeof(mf_contact_t), sizeof(mf_referral_t), sizeof(mf_assessment_t),
+    sizeof(mf_s47_t)};
 
 /* Every record type starts with its id handle. */
 static const char **id_of(const mf_slab_t *s, uint32_t slot) {
@@ -18,13 +18,16 @@ mf_ethnicity_t mf_ethnicity_group(mf_str_t code) {
                 const char *code;
                 mf_ethnicity_t group;
         } map[] = {
-                {"WBRI", MF_ETH_WHITE}, {"WIRI", MF_ETH_WHITE}, {"WIRT", MF_ETH_WHITE},
-                {"WOTH", MF_ETH_WHITE}, {"WROM", MF_ETH_WHITE}, {"MWBC", MF_ETH_MIXED},
-                {"MWBA", MF_ETH_MIXED}, {"MWAS", MF_ETH_MIXED}, {"MOTH", MF_ETH_MIXED},
-                {"AIND", MF_ETH_ASIAN}, {"APKN", MF_ETH_ASIAN}, {"ABAN", MF_ETH_ASIAN},
-                {"AOTH", MF_ETH_ASIAN}, {"BCRB", MF_ETH_BLACK}, {"BAFR", MF_ETH_BLACK},
-                {"BOTH", MF_ETH_BLACK}, {"CHNE", MF_ETH_OTHER}, {"OOTH", MF_ETH_OTHER},
-                {"REFU", MF_ETH_NOT_STATED}, {"NOBT", MF_ETH_NOT_RECORDED},
+            {"WBRI", MF_ETH_WHITE},      {"WIRI", MF_ETH_WHITE},
+            {"WIRT", MF_ETH_WHITE},      {"WOTH", MF_ETH_WHITE},
+            {"WROM", MF_ETH_WHITE},      {"MWBC", MF_ETH_MIXED},
+            {"MWBA", MF_ETH_MIXED},      {"MWAS", MF_ETH_MIXED},
+            {"MOTH", MF_ETH_MIXED},      {"AIND", MF_ETH_ASIAN},
+            {"APKN", MF_ETH_ASIAN},      {"ABAN", MF_ETH_ASIAN},
+            {"AOTH", MF_ETH_ASIAN},      {"BCRB", MF_ETH_BLACK},
+            {"BAFR", MF_ETH_BLACK},      {"BOTH", MF_ETH_BLACK},
+            {"CHNE", MF_ETH_OTHER},      {"OOTH", MF_ETH_OTHER},
+            {"REFU", MF_ETH_NOT_STATED}, {"NOBT", MF_ETH_NOT_RECORDED},
         };
         for (size_t i = 0; i < MF_ARRAY_LEN(map); i++)
                 if (mf_str_eq_cstr(code, map[i].code))
@@ -124,7 +127,8 @@ uint32_t mf_store_get(mf_store_t *st, mf_item_kind_t k, mf_str_t id, bool *creat
                         case MF_ITEM_CONTACT: {
                                 mf_contact_t *c = mf_store_item(st, k, slot);
                                 c->child = MF_SLOT_NONE;
-                                c->received_at = c->due_at = c->decided_at = MF_INSTANT_NONE;
+                                c->received_at = c->due_at = c->decided_at =
+                                    MF_INSTANT_NONE;
                                 c->birth_date = MF_DATE_NONE;
                                 break;
                         }
@@ -147,7 +151,8 @@ uint32_t mf_store_get(mf_store_t *st, mf_item_kind_t k, mf_str_t id, bool *creat
                                 s->strategy = s->completed = s->icpc = MF_DATE_NONE;
                                 break;
                         }
-                        default: break;
+                        default:
+                                break;
                 }
         }
         return slot;
@@ -155,13 +160,16 @@ uint32_t mf_store_get(mf_store_t *st, mf_item_kind_t k, mf_str_t id, bool *creat
 
 static uint32_t *child_field(mf_store_t *st, mf_item_kind_t k, uint32_t slot) {
         switch (k) {
-                case MF_ITEM_CONTACT: return &((mf_contact_t *)mf_store_item(st, k, slot))->child;
+                case MF_ITEM_CONTACT:
+                        return &((mf_contact_t *)mf_store_item(st, k, slot))->child;
                 case MF_ITEM_REFERRAL:
                         return &((mf_referral_t *)mf_store_item(st, k, slot))->child;
                 case MF_ITEM_ASSESSMENT:
                         return &((mf_assessment_t *)mf_store_item(st, k, slot))->child;
-                case MF_ITEM_S47: return &((mf_s47_t *)mf_store_item(st, k, slot))->child;
-                default: return NULL;
+                case MF_ITEM_S47:
+                        return &((mf_s47_t *)mf_store_item(st, k, slot))->child;
+                default:
+                        return NULL;
         }
 }
 
@@ -193,9 +201,11 @@ static void deref_child(mf_store_t *st, uint32_t child) {
                 release_child(st, child);
 }
 
-mf_err_t mf_store_set_child(mf_store_t *st, mf_item_kind_t k, uint32_t slot, mf_str_t id) {
+mf_err_t mf_store_set_child(mf_store_t *st, mf_item_kind_t k, uint32_t slot,
+                            mf_str_t id) {
         uint32_t old = *child_field(st, k, slot);
-        if (old != MF_SLOT_NONE && mf_str_eq(mf_strpool_get(mf_store_child(st, old)->id), id))
+        if (old != MF_SLOT_NONE &&
+            mf_str_eq(mf_strpool_get(mf_store_child(st, old)->id), id))
                 return MF_OK;
         bool created;
         uint32_t child = table_get(st, &st->children, id, &created);
@@ -299,7 +309,8 @@ static mf_date_t latest_date(const mf_store_t *st, mf_item_kind_t k, uint32_t sl
                         const mf_s47_t *s = mf_store_item(st, k, slot);
                         return max_date(max_date(s->strategy, s->completed), s->icpc);
                 }
-                default: return MF_DATE_NONE;
+                default:
+                        return MF_DATE_NONE;
         }
 }
 
@@ -308,17 +319,20 @@ static void release_item(mf_store_t *st, mf_item_kind_t k, uint32_t slot) {
         const char **extra = NULL;
         switch (k) {
                 case MF_ITEM_REFERRAL:
-                        extra = &((mf_referral_t *)mf_store_item(st, k, slot))->contact_id;
+                        extra =
+                            &((mf_referral_t *)mf_store_item(st, k, slot))->contact_id;
                         if (child != MF_SLOT_NONE)
                                 unlink_referral(st, child, slot);
                         break;
                 case MF_ITEM_ASSESSMENT:
-                        extra = &((mf_assessment_t *)mf_store_item(st, k, slot))->referral_id;
+                        extra =
+                            &((mf_assessment_t *)mf_store_item(st, k, slot))->referral_id;
                         break;
                 case MF_ITEM_S47:
                         extra = &((mf_s47_t *)mf_store_item(st, k, slot))->referral_id;
                         break;
-                default: break;
+                default:
+                        break;
         }
         if (extra) {
                 mf_strpool_release(st->strings, *extra);

@@ -50,9 +50,9 @@ typedef struct {
         uint32_t refs;      /* items naming this child */
         mf_date_t birth_date;
         mf_instant_t gender_at, birth_at, eth_at, dis_at; /* which contact set each */
-        uint8_t gender;    /* mf_gender_t */
-        uint8_t ethnicity; /* mf_ethnicity_t */
-        uint8_t disability; /* mf_tri_t */
+        uint8_t gender;                                   /* mf_gender_t */
+        uint8_t ethnicity;                                /* mf_ethnicity_t */
+        uint8_t disability;                               /* mf_tri_t */
         /* Scratch for figures: valid when mark == the computation's stamp. */
         uint32_t mark;
         uint32_t count;
@@ -104,8 +104,8 @@ typedef struct {
         const char *referral_id;
         uint32_t child;
         bool opened;
-        mf_date_t strategy;  /* MF_DATE_NONE until opened */
-        mf_date_t completed; /* s47_outcome's date, MF_DATE_NONE: none yet */
+        mf_date_t strategy;    /* MF_DATE_NONE until opened */
+        mf_date_t completed;   /* s47_outcome's date, MF_DATE_NONE: none yet */
         uint8_t icpc_required; /* mf_tri_t */
         mf_date_t icpc;        /* MF_DATE_NONE: no ICPC yet */
         bool cp_plan;
@@ -155,7 +155,8 @@ uint32_t mf_store_find(const mf_store_t *st, mf_item_kind_t k, mf_str_t id);
 uint32_t mf_store_get(mf_store_t *st, mf_item_kind_t k, mf_str_t id, bool *created);
 /* Points an item at a child (by id), moving the reference from its previous
  * child and keeping referral lists in step. */
-mf_err_t mf_store_set_child(mf_store_t *st, mf_item_kind_t k, uint32_t slot, mf_str_t child);
+mf_err_t mf_store_set_child(mf_store_t *st, mf_item_kind_t k, uint32_t slot,
+                            mf_str_t child);
 /* Interns a source code; MF_SOURCE_NONE for an empty view. Past 255 distinct
  * codes, new codes count as the last one interned ("other"). */
 uint8_t mf_store_source(mf_store_t *st, mf_str_t code);
@@ -163,7 +164,8 @@ mf_str_t mf_store_source_name(const mf_store_t *st, uint8_t source);
 /* Copies a string into the store's pool, replacing *slot's old one. */
 mf_err_t mf_store_set_str(mf_store_t *st, const char **slot, mf_str_t s);
 /* Updates a child's demographics from a contact received at `at`. */
-void mf_store_child_demographics(mf_store_t *st, uint32_t child, const mf_event_t *contact);
+void mf_store_child_demographics(mf_store_t *st, uint32_t child,
+                                 const mf_event_t *contact);
 
 /* Releases every item whose latest date is before first_kept, every child
  * left without items, and every event id dated before first_kept. */

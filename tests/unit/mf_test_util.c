@@ -93,8 +93,8 @@ mf_event_t mf_test_assessment_started(const char *id, const char *child, const c
         return ev;
 }
 
-mf_event_t mf_test_assessment_authorised(const char *id, const char *child, const char *aid,
-                                         const char *date) {
+mf_event_t mf_test_assessment_authorised(const char *id, const char *child,
+                                         const char *aid, const char *date) {
         mf_event_t ev = base(MF_EV_ASSESSMENT_AUTHORISED, id, child, aid);
         ev.u.assessment_authorised.authorised_date = mf_test_date(date);
         return ev;
@@ -115,7 +115,8 @@ mf_event_t mf_test_s47_outcome(const char *id, const char *child, const char *si
         return ev;
 }
 
-mf_event_t mf_test_icpc(const char *id, const char *child, const char *sid, const char *date) {
+mf_event_t mf_test_icpc(const char *id, const char *child, const char *sid,
+                        const char *date) {
         mf_event_t ev = base(MF_EV_ICPC, id, child, sid);
         ev.u.icpc.icpc_date = mf_test_date(date);
         ev.u.icpc.cp_plan = true;
@@ -134,7 +135,8 @@ static void test_sink(void *opaque, const mf_output_t *o) {
                 case MF_OUT_REFERRAL: {
                         assert_true(t->nreferrals < MF_ARRAY_LEN(t->referrals));
                         mf_test_referral_out_t *r = &t->referrals[t->nreferrals++];
-                        copy_str(r->referral_id, sizeof(r->referral_id), o->u.referral->referral_id);
+                        copy_str(r->referral_id, sizeof(r->referral_id),
+                                 o->u.referral->referral_id);
                         copy_str(r->child, sizeof(r->child), o->u.referral->child);
                         r->referral_date = o->u.referral->referral_date;
                         r->prev12 = o->u.referral->previous_referrals_12m;
@@ -146,7 +148,9 @@ static void test_sink(void *opaque, const mf_output_t *o) {
                         assert_true(t->ndeadletters < MF_ARRAY_LEN(t->deadletters));
                         t->deadletters[t->ndeadletters++] = o->u.deadletter->reason;
                         break;
-                default: t->nindicators++; break;
+                default:
+                        t->nindicators++;
+                        break;
         }
 }
 
@@ -168,10 +172,12 @@ void mf_test_pipe_free(mf_test_pipe_t *t) {
 
 void mf_test_push(mf_test_pipe_t *t, const mf_event_t *ev) {
         mf_origin_t o = {MF_STR_LIT("test"), 0, 0};
-        assert_int_equal(mf_pipeline_push_event(t->p, ev, MF_STR_LIT("payload"), &o), MF_OK);
+        assert_int_equal(mf_pipeline_push_event(t->p, ev, MF_STR_LIT("payload"), &o),
+                         MF_OK);
 }
 
-const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t, const char *rid) {
+const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t,
+                                                    const char *rid) {
         for (size_t i = t->nreferrals; i-- > 0;)
                 if (!strcmp(t->referrals[i].referral_id, rid))
                         return &t->referrals[i];
@@ -187,7 +193,7 @@ size_t mf_test_referral_count(const mf_test_pipe_t *t, const char *rid) {
 }
 
 void mf_test_figures(mf_test_pipe_t *t, const char *as_of, mf_indicators_t *out) {
-        assert_int_equal(
-                mf_pipeline_indicators(t->p, MF_STR_LIT(MF_TEST_LA), mf_test_date(as_of), out),
-                MF_OK);
+        assert_int_equal(mf_pipeline_indicators(t->p, MF_STR_LIT(MF_TEST_LA),
+                                                mf_test_date(as_of), out),
+                         MF_OK);
 }

@@ -40,13 +40,14 @@ mf_event_t mf_test_referral(const char *id, const char *child, const char *refer
                             const char *date);
 mf_event_t mf_test_assessment_started(const char *id, const char *child, const char *aid,
                                       const char *date);
-mf_event_t mf_test_assessment_authorised(const char *id, const char *child, const char *aid,
-                                         const char *date);
+mf_event_t mf_test_assessment_authorised(const char *id, const char *child,
+                                         const char *aid, const char *date);
 mf_event_t mf_test_s47_started(const char *id, const char *child, const char *sid,
                                const char *date);
 mf_event_t mf_test_s47_outcome(const char *id, const char *child, const char *sid,
                                const char *date, bool icpc_required);
-mf_event_t mf_test_icpc(const char *id, const char *child, const char *sid, const char *date);
+mf_event_t mf_test_icpc(const char *id, const char *child, const char *sid,
+                        const char *date);
 
 /* A referral_enriched record as the sink saw it (strings copied). */
 typedef struct {
@@ -74,7 +75,8 @@ void mf_test_pipe_free(mf_test_pipe_t *t);
 /* Pushes an event; fails the test on an error return. */
 void mf_test_push(mf_test_pipe_t *t, const mf_event_t *ev);
 /* The last record emitted for a referral id; fails the test if none. */
-const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t, const char *rid);
+const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t,
+                                                    const char *rid);
 /* Number of records emitted for a referral id. */
 size_t mf_test_referral_count(const mf_test_pipe_t *t, const char *rid);
 /* The figures of MF_TEST_LA as of a date. */

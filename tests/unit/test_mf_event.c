@@ -1969,7 +1969,8 @@ static void test_msgpack_rejected_record_spans_only_its_object(void **state) {
 
 /* A record nested deeper than msgpack-c parses is still MessagePack: its
  * bytes end where the object ends, and the next record of a file follows. */
-static void test_msgpack_too_deep_record_in_a_stream_takes_the_rest_of_the_buffer(void **state) {
+static void
+test_msgpack_too_deep_record_in_a_stream_takes_the_rest_of_the_buffer(void **state) {
         fixture_t *f = *state;
         field_t fl[64];
         int n = build(fl, REFERRAL, NULL);

@@ -94,10 +94,12 @@ static void test_undecided_contact_overdue_only_after_due_instant(void **state) 
         mf_indicators_t f;
         /* Thursday 2023-12-21 16:00: due Friday 2023-12-22 16:00. */
         push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-12-21T16:00:00")));
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-12-22T16:00:00")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-12-22T16:00:00")),
+                         MF_OK);
         mf_test_figures(t, "2023-12-22", &f);
         assert_int_equal(f.contact_decisions_overdue, 0);
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-12-22T16:00:01")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-12-22T16:00:01")),
+                         MF_OK);
         mf_test_figures(t, "2023-12-22", &f);
         assert_int_equal(f.contact_decisions_overdue, 1);
         /* A decision closes it. */
@@ -125,7 +127,8 @@ static void test_assessment_of_45_working_days_is_in_time_and_46_is_not(void **s
         assert_int_equal(f.assessments_open, 0);
 }
 
-static void test_assessment_same_day_is_zero_days_and_date_error_is_neither(void **state) {
+static void
+test_assessment_same_day_is_zero_days_and_date_error_is_neither(void **state) {
         mf_test_pipe_t *t = *state;
         mf_indicators_t f;
         push(t, mf_test_assessment_started("e1", "c1", "a1", "2023-10-02"));
@@ -146,12 +149,14 @@ static void test_open_assessment_overdue_after_its_45th_working_day(void **state
         mf_test_pipe_t *t = *state;
         mf_indicators_t f;
         push(t, mf_test_assessment_started("e1", "c1", "a1", "2023-09-04"));
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-06T12:00:00")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-06T12:00:00")),
+                         MF_OK);
         mf_test_figures(t, "2023-11-06", &f);
         assert_int_equal(f.assessments_open, 1);
         assert_int_equal(f.assessments_overdue, 0);
         assert_int_equal(f.assessments_6m, 1);
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-07T00:00:01")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-07T00:00:01")),
+                         MF_OK);
         mf_test_figures(t, "2023-11-07", &f);
         assert_int_equal(f.assessments_overdue, 1);
 }
@@ -194,10 +199,12 @@ static void test_s47_awaiting_icpc_overdue_unless_not_required(void **state) {
         push(t, mf_test_s47_started("e3", "c3", "s3", "2023-10-02"));
         push(t, mf_test_s47_outcome("e4", "c2", "s2", "2023-10-10", false));
         push(t, mf_test_s47_outcome("e5", "c3", "s3", "2023-10-10", true));
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-10-23T12:00:00")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-10-23T12:00:00")),
+                         MF_OK);
         mf_test_figures(t, "2023-10-23", &f);
         assert_int_equal(f.icpc_overdue, 0);
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-10-24T12:00:00")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-10-24T12:00:00")),
+                         MF_OK);
         mf_test_figures(t, "2023-10-24", &f);
         /* s1 and s3 still await an ICPC; s2 needs none. */
         assert_int_equal(f.icpc_overdue, 2);
@@ -218,16 +225,17 @@ static void test_rereferral_children_take_each_childs_latest_referral(void **sta
         mf_test_pipe_t *t = *state;
         mf_indicators_t f;
         mf_event_t ev[] = {
-                mf_test_referral("e1", "c1", "r1", "2023-03-01"), /* before the window */
-                mf_test_referral("e2", "c1", "r2", "2023-06-01"), /* 1 previous */
-                mf_test_referral("e3", "c1", "r3", "2023-07-01"), /* 2 previous: latest */
-                mf_test_referral("e4", "c2", "r4", "2023-08-01"), /* first */
-                mf_test_referral("e5", "c3", "r5", "2023-08-02"), /* first */
-                mf_test_referral("e6", "c3", "r6", "2023-09-02"), /* 1 previous: latest */
+            mf_test_referral("e1", "c1", "r1", "2023-03-01"), /* before the window */
+            mf_test_referral("e2", "c1", "r2", "2023-06-01"), /* 1 previous */
+            mf_test_referral("e3", "c1", "r3", "2023-07-01"), /* 2 previous: latest */
+            mf_test_referral("e4", "c2", "r4", "2023-08-01"), /* first */
+            mf_test_referral("e5", "c3", "r5", "2023-08-02"), /* first */
+            mf_test_referral("e6", "c3", "r6", "2023-09-02"), /* 1 previous: latest */
         };
         for (size_t i = 0; i < MF_ARRAY_LEN(ev); i++)
                 mf_test_push(t, &ev[i]);
-        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-07T12:00:00")), MF_OK);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2023-11-07T12:00:00")),
+                         MF_OK);
         mf_test_figures(t, "2023-11-07", &f);
         assert_int_equal(f.referrals_6m, 5);
         assert_int_equal(f.rereferral_6m.num, 3);
@@ -243,13 +251,15 @@ static void test_rereferral_children_take_each_childs_latest_referral(void **sta
 static void test_breakdowns_use_child_demographics_from_latest_contact(void **state) {
         mf_test_pipe_t *t = *state;
         mf_indicators_t f;
-        mf_event_t c1 = mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-09-01T10:00:00"));
+        mf_event_t c1 =
+            mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-09-01T10:00:00"));
         c1.u.contact.gender = MF_GENDER_M;
         c1.u.contact.birth_date = mf_test_date("2015-09-02"); /* 7 on 2023-09-01 */
         c1.u.contact.ethnicity = MF_STR_LIT("WBRI");
         c1.u.contact.disability = MF_TRI_TRUE;
         c1.u.contact.source = MF_STR_LIT("2A");
-        mf_event_t c2 = mf_test_contact("e2", "c1", "k2", mf_test_utc("2023-09-05T10:00:00"));
+        mf_event_t c2 =
+            mf_test_contact("e2", "c1", "k2", mf_test_utc("2023-09-05T10:00:00"));
         c2.u.contact.gender = MF_GENDER_F; /* the later contact wins */
         c2.u.contact.ethnicity = MF_STR_LIT("REFU");
         mf_event_t r = mf_test_referral("e3", "c1", "r1", "2023-09-06");
@@ -276,21 +286,28 @@ static void test_breakdowns_use_child_demographics_from_latest_contact(void **st
 
 static void test_age_bands_at_the_records_date(void **state) {
         MF_UNUSED(state);
-        assert_int_equal(mf_age_band(mf_test_date("2024-01-02"), mf_test_date("2024-01-01")),
-                         MF_AGE_UNBORN);
-        assert_int_equal(mf_age_band(mf_test_date("2023-01-02"), mf_test_date("2024-01-01")),
-                         MF_AGE_UNDER_1);
-        assert_int_equal(mf_age_band(mf_test_date("2023-01-01"), mf_test_date("2024-01-01")),
-                         MF_AGE_1_4);
-        assert_int_equal(mf_age_band(mf_test_date("2008-01-01"), mf_test_date("2024-01-01")),
-                         MF_AGE_16_PLUS);
-        assert_int_equal(mf_age_band(mf_test_date("2008-01-02"), mf_test_date("2024-01-01")),
-                         MF_AGE_10_15);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2024-01-02"), mf_test_date("2024-01-01")),
+            MF_AGE_UNBORN);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2023-01-02"), mf_test_date("2024-01-01")),
+            MF_AGE_UNDER_1);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2023-01-01"), mf_test_date("2024-01-01")),
+            MF_AGE_1_4);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2008-01-01"), mf_test_date("2024-01-01")),
+            MF_AGE_16_PLUS);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2008-01-02"), mf_test_date("2024-01-01")),
+            MF_AGE_10_15);
         /* Born on a leap day: 1 year old on 1 March of the next year. */
-        assert_int_equal(mf_age_band(mf_test_date("2020-02-29"), mf_test_date("2021-02-28")),
-                         MF_AGE_UNDER_1);
-        assert_int_equal(mf_age_band(mf_test_date("2020-02-29"), mf_test_date("2021-03-01")),
-                         MF_AGE_1_4);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2020-02-29"), mf_test_date("2021-02-28")),
+            MF_AGE_UNDER_1);
+        assert_int_equal(
+            mf_age_band(mf_test_date("2020-02-29"), mf_test_date("2021-03-01")),
+            MF_AGE_1_4);
         assert_int_equal(mf_age_band(MF_DATE_NONE, mf_test_date("2021-03-01")),
                          MF_AGE_NOT_RECORDED);
 }
@@ -311,24 +328,24 @@ static void test_duration_bands_follow_dfe_bands(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                T(test_contacts_window_starts_the_day_after_six_months_back),
-                T(test_month_end_window_clamps_to_leap_day),
-                T(test_contact_just_before_midnight_bst_is_dated_by_london_clock),
-                T(test_children_with_multiple_contacts_counts_each_child_once),
-                T(test_decision_due_same_clock_time_next_working_day),
-                T(test_saturday_contact_due_end_of_monday),
-                T(test_undecided_contact_overdue_only_after_due_instant),
-                T(test_assessment_of_45_working_days_is_in_time_and_46_is_not),
-                T(test_assessment_same_day_is_zero_days_and_date_error_is_neither),
-                T(test_open_assessment_overdue_after_its_45th_working_day),
-                T(test_open_assessment_started_before_window_counts_in_total),
-                T(test_icpc_on_15th_working_day_in_time_16th_late),
-                T(test_s47_awaiting_icpc_overdue_unless_not_required),
-                T(test_icpc_before_strategy_is_a_date_error),
-                T(test_rereferral_children_take_each_childs_latest_referral),
-                T(test_breakdowns_use_child_demographics_from_latest_contact),
-                cmocka_unit_test(test_age_bands_at_the_records_date),
-                cmocka_unit_test(test_duration_bands_follow_dfe_bands),
+            T(test_contacts_window_starts_the_day_after_six_months_back),
+            T(test_month_end_window_clamps_to_leap_day),
+            T(test_contact_just_before_midnight_bst_is_dated_by_london_clock),
+            T(test_children_with_multiple_contacts_counts_each_child_once),
+            T(test_decision_due_same_clock_time_next_working_day),
+            T(test_saturday_contact_due_end_of_monday),
+            T(test_undecided_contact_overdue_only_after_due_instant),
+            T(test_assessment_of_45_working_days_is_in_time_and_46_is_not),
+            T(test_assessment_same_day_is_zero_days_and_date_error_is_neither),
+            T(test_open_assessment_overdue_after_its_45th_working_day),
+            T(test_open_assessment_started_before_window_counts_in_total),
+            T(test_icpc_on_15th_working_day_in_time_16th_late),
+            T(test_s47_awaiting_icpc_overdue_unless_not_required),
+            T(test_icpc_before_strategy_is_a_date_error),
+            T(test_rereferral_children_take_each_childs_latest_referral),
+            T(test_breakdowns_use_child_demographics_from_latest_contact),
+            cmocka_unit_test(test_age_bands_at_the_records_date),
+            cmocka_unit_test(test_duration_bands_follow_dfe_bands),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@ static void test_previous_referral_on_the_12_month_boundary_date_counts(void **s
         assert_int_equal(r->revision, 0);
 }
 
-static void test_previous_referral_one_day_before_the_boundary_does_not_count(void **state) {
+static void
+test_previous_referral_one_day_before_the_boundary_does_not_count(void **state) {
         mf_test_pipe_t *t = *state;
         push_referral(t, "e1", "c1", "r1", "2023-01-14");
         push_referral(t, "e2", "c1", "r2", "2024-01-15");
@@ -147,17 +148,17 @@ static void test_new_later_referral_leaves_earlier_answers_unemitted(void **stat
 int main(void) {
         const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-                T(test_previous_referral_on_the_12_month_boundary_date_counts),
-                T(test_previous_referral_one_day_before_the_boundary_does_not_count),
-                T(test_leap_day_referral_looks_back_to_clamped_28_february),
-                T(test_two_referrals_on_one_date_second_arrival_counts_the_first),
-                T(test_correction_turns_first_referral_into_rereferral_and_back),
-                T(test_late_referral_re_emits_the_later_one),
-                T(test_duplicate_event_id_emits_nothing),
-                T(test_duplicate_of_old_event_does_not_undo_a_correction),
-                T(test_correction_moving_referral_to_another_child_updates_both),
-                T(test_previous_referral_date_is_the_latest_previous),
-                T(test_new_later_referral_leaves_earlier_answers_unemitted),
+            T(test_previous_referral_on_the_12_month_boundary_date_counts),
+            T(test_previous_referral_one_day_before_the_boundary_does_not_count),
+            T(test_leap_day_referral_looks_back_to_clamped_28_february),
+            T(test_two_referrals_on_one_date_second_arrival_counts_the_first),
+            T(test_correction_turns_first_referral_into_rereferral_and_back),
+            T(test_late_referral_re_emits_the_later_one),
+            T(test_duplicate_event_id_emits_nothing),
+            T(test_duplicate_of_old_event_does_not_undo_a_correction),
+            T(test_correction_moving_referral_to_another_child_updates_both),
+            T(test_previous_referral_date_is_the_latest_previous),
+            T(test_new_later_referral_leaves_earlier_answers_unemitted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
