@@ -391,6 +391,7 @@ int mf_cmd_replay(int argc, char **argv) {
         if (!close_outputs(&r))
                 status = MF_EXIT_FAILURE;
         print_tables(&r, table_to_stderr ? stderr : stdout, table, as_of);
+        fflush(stdout); /* the table before the summary on a shared terminal */
         if (!quiet)
                 print_summary(&r, now_s() - r.started);
 out:

@@ -68,7 +68,7 @@ void mf_report_print(FILE *out, const mf_indicators_t *d) {
         row_pct(out, "Children whose latest referral is a re-referral",
                 d->rereferral_children_6m);
         const uint32_t *p = d->children_by_previous_referrals_6m;
-        fprintf(out, "  %-52s\n", "Children by previous referrals within 12 months");
+        fprintf(out, "  Children by previous referrals within 12 months\n");
         fprintf(
             out,
             "    First referral %s | 1 prev %s | 2 prev %s | 3 prev %s | 4+ prev %s\n",

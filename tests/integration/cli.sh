@@ -18,7 +18,7 @@ expect_grep() { # pattern, file, name
 
 expect_exit 0 "mashflow --help" "$MF_BIN" --help
 expect_grep "replay" out.txt "top-level help lists replay"
-for cmd in gen replay validate; do
+for cmd in gen replay validate run check-config broker; do
   expect_exit 0 "$cmd --help" "$MF_BIN" "$cmd" --help
   expect_grep "usage: mashflow $cmd" out.txt "$cmd --help prints its usage"
   expect_exit 2 "$cmd with an unknown flag" "$MF_BIN" "$cmd" --no-such-flag
@@ -49,6 +49,19 @@ if [[ $(sed -n 1p out.txt) == ok && $(sed -n 2p out.txt) == "reject missing_fiel
   ok "validate prints a verdict per record"; else bad "validate verdicts"; cat out.txt; fi
 head -1 two.ndjson > one.ndjson
 expect_exit 0 "validate of a valid file" "$MF_BIN" validate one.ndjson
+
+expect_exit 0 "check-config of the example configuration" "$MF_BIN" check-config "$MF_SOURCE_DIR/config/mashflow.conf.example"
+printf '[kafka]\nbrokers = 127.0.0.1:9092\n\n[kafka]\nbatch_max_ms = 0\n' > bad1.conf
+expect_exit 3 "check-config with an out-of-range value" "$MF_BIN" check-config bad1.conf
+expect_grep "bad1.conf:5: \[kafka\] batch_max_ms" err.txt "config error names file, line and key"
+printf '[kafka]\nbrokrs = x\n' > bad2.conf
+expect_exit 3 "check-config with an unknown key" "$MF_BIN" check-config bad2.conf
+expect_grep "bad2.conf:2: \[kafka\] brokrs: unknown key" err.txt "unknown key is named"
+printf '[librdkafka]\nsecurity.protocol = SASL_SSSL\n' > bad3.conf
+expect_exit 3 "check-config with a bad librdkafka property" "$MF_BIN" check-config bad3.conf
+expect_grep "bad3.conf:2: \[librdkafka\] security.protocol" err.txt "librdkafka property is named"
+expect_exit 3 "run with a bad configuration" "$MF_BIN" run --config bad2.conf
+expect_exit 2 "run without --config" "$MF_BIN" run
 
 echo "cli: $pass passed, $fail failed"
 ((fail == 0))
