@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "mf_cmd.h"
 #include "mf_files.h"
 #include "mf_gen.h"
@@ -36,13 +38,69 @@ static void usage(FILE *out) {
             "(0.005)\n"
             "  --malformed P       share of events followed by a malformed record "
             "(0.001)\n"
+            "  --brokers LIST      produce to Kafka instead of a file (one message per\n"
+            "                      record, keyed by authority)\n"
+            "  --topic NAME        topic to produce to (default mashflow.events)\n"
+            "  --rate N            at most N records a second to Kafka (default: no "
+            "limit)\n"
             "  --calendar FILE     working-day calendar (default: %s)\n"
             "  -h, --help          this text\n",
             mf_default_calendar_path());
 }
 
-static int write_out(void *opaque, const char *buf, size_t len) {
+static int write_out(void *opaque, const char *buf, size_t len, const char *la) {
+        (void)la;
         return fwrite(buf, 1, len, opaque) == len ? 0 : 1;
+}
+
+/* Streaming to Kafka: one message per record, keyed by authority, paced to
+ * at most `rate` records a second (0: as fast as the broker takes them). */
+typedef struct {
+        rd_kafka_t *rk;
+        const char *topic;
+        double rate;
+        uint64_t sent;
+        struct timespec start;
+} kafka_out_t;
+
+static int write_kafka(void *opaque, const char *buf, size_t len, const char *la) {
+        kafka_out_t *k = opaque;
+        if (len && buf[len - 1] == '\n')
+                len--; /* NDJSON: the message is the object alone */
+        if (k->rate > 0) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                double elapsed = (double)(now.tv_sec - k->start.tv_sec) +
+                                 (double)(now.tv_nsec - k->start.tv_nsec) / 1e9;
+                double ahead = (double)k->sent / k->rate - elapsed;
+                if (ahead > 0.001) {
+                        struct timespec ts = {
+                            (time_t)ahead, (long)((ahead - (double)(time_t)ahead) * 1e9)};
+                        nanosleep(&ts, NULL);
+                }
+        }
+        for (;;) {
+                rd_kafka_resp_err_t err = rd_kafka_producev(
+                    k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_KEY(la, strlen(la)),
+                    RD_KAFKA_V_VALUE((void *)buf, len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        break;
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        fprintf(stderr, "gen: produce: %s\n", rd_kafka_err2str(err));
+                        return 1;
+                }
+                rd_kafka_poll(k->rk, 100);
+        }
+        k->sent++;
+        rd_kafka_poll(k->rk, 0);
+        return 0;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+        (void)rk, (void)opaque;
+        if (m->err)
+                fprintf(stderr, "gen: delivery failed: %s\n", rd_kafka_err2str(m->err));
 }
 
 static bool parse_share(const char *s, double *out) {
@@ -52,6 +110,44 @@ static bool parse_share(const char *s, double *out) {
                 return false;
         *out = v;
         return true;
+}
+
+static int gen_to_kafka(mf_gen_conf_t *conf, const char *calendar_path,
+                        const char *brokers, const char *topic, double rate) {
+        char err[512];
+        mf_calendar_t *cal = mf_calendar_from_file(calendar_path, err, sizeof(err));
+        if (!cal) {
+                fprintf(stderr, "gen: calendar %s\n", err);
+                return MF_EXIT_CONFIG;
+        }
+        conf->calendar = cal;
+        conf->per_record = true;
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(kc, "bootstrap.servers", brokers, err, sizeof(err)) ||
+            rd_kafka_conf_set(kc, "linger.ms", "5", err, sizeof(err)) ||
+            rd_kafka_conf_set(kc, "enable.idempotence", "true", err, sizeof(err))) {
+                fprintf(stderr, "gen: %s\n", err);
+                rd_kafka_conf_destroy(kc);
+                mf_calendar_free(cal);
+                return MF_EXIT_USAGE;
+        }
+        rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
+        kafka_out_t k = {.topic = topic, .rate = rate};
+        k.rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, sizeof(err));
+        if (!k.rk) {
+                fprintf(stderr, "gen: %s\n", err);
+                mf_calendar_free(cal);
+                return MF_EXIT_FAILURE;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &k.start);
+        mf_gen_stats_t st;
+        int rc = mf_gen_run(conf, write_kafka, &k, &st);
+        rd_kafka_resp_err_t ferr = rd_kafka_flush(k.rk, 60000);
+        rd_kafka_destroy(k.rk);
+        mf_calendar_free(cal);
+        fprintf(stderr, "gen: %llu records to %s on %s\n", (unsigned long long)st.events,
+                topic, brokers);
+        return rc == 0 && !ferr ? MF_EXIT_OK : MF_EXIT_FAILURE;
 }
 
 int mf_cmd_gen(int argc, char **argv) {
@@ -68,6 +164,9 @@ int mf_cmd_gen(int argc, char **argv) {
             {"corrections", required_argument, NULL, 'C'},
             {"malformed", required_argument, NULL, 'M'},
             {"calendar", required_argument, NULL, 'c'},
+            {"brokers", required_argument, NULL, 'B'},
+            {"topic", required_argument, NULL, 'T'},
+            {"rate", required_argument, NULL, 'R'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -79,7 +178,9 @@ int mf_cmd_gen(int argc, char **argv) {
                               .corrections = 0.005,
                               .malformed = 0.001};
         conf.to = mf_date_from_ymd(2023, 11, 7);
-        const char *out_path = NULL, *population = NULL;
+        const char *out_path = NULL, *population = NULL, *brokers = NULL;
+        const char *topic = "mashflow.events";
+        double rate = 0;
         const char *calendar_path = mf_default_calendar_path();
         int c;
         optind = 1;
@@ -137,6 +238,19 @@ int mf_cmd_gen(int argc, char **argv) {
                         case 'c':
                                 calendar_path = optarg;
                                 break;
+                        case 'B':
+                                brokers = optarg;
+                                break;
+                        case 'T':
+                                topic = optarg;
+                                break;
+                        case 'R':
+                                rate = strtod(optarg, NULL);
+                                if (rate < 0) {
+                                        fprintf(stderr, "gen: --rate is a number >= 0\n");
+                                        return MF_EXIT_USAGE;
+                                }
+                                break;
                         case 'h':
                                 usage(stdout);
                                 return MF_EXIT_OK;
@@ -160,6 +274,8 @@ int mf_cmd_gen(int argc, char **argv) {
                 fprintf(stderr, "gen: --from is after --to\n");
                 return MF_EXIT_USAGE;
         }
+        if (brokers)
+                return gen_to_kafka(&conf, calendar_path, brokers, topic, rate);
         FILE *out = out_path && strcmp(out_path, "-") ? fopen(out_path, "wb") : stdout;
         if (!out) {
                 fprintf(stderr, "gen: cannot write %s: %m\n", out_path);

@@ -738,8 +738,9 @@ static int emit(gen_t *g, const pend_t *e) {
         if (rc != MF_OK)
                 return -1;
         g->stats.events++;
-        if (g->out.len >= (1u << 20)) {
-                int w = g->write(g->opaque, g->out.data, g->out.len);
+        if (g->conf->per_record || g->out.len >= (1u << 20)) {
+                int w = g->write(g->opaque, g->out.data, g->out.len,
+                                 g->conf->per_record ? g->las[e->la].code : NULL);
                 mf_buf_reset(&g->out);
                 return w;
         }
@@ -787,7 +788,7 @@ int mf_gen_run(const mf_gen_conf_t *conf, mf_gen_write_fn write, void *opaque,
                 rc = emit(&g, &e);
         }
         if (rc == 0 && g.out.len)
-                rc = g.write(g.opaque, g.out.data, g.out.len);
+                rc = g.write(g.opaque, g.out.data, g.out.len, NULL);
         if (stats)
                 *stats = g.stats;
         for (int i = 0; g.las && i < conf->authorities; i++)

@@ -26,10 +26,13 @@ typedef struct {
         bool json; /* NDJSON, else MessagePack */
         double disorder, duplicates, corrections, malformed;
         const mf_calendar_t *calendar;
+        bool per_record; /* hand over each record alone, with its authority */
 } mf_gen_conf_t;
 
-/* Receives encoded records in emission order; return non-zero to stop. */
-typedef int (*mf_gen_write_fn)(void *opaque, const char *buf, size_t len);
+/* Receives encoded records in emission order: several at once, or with
+ * per_record one at a time with its authority's code (the Kafka key).
+ * Return non-zero to stop. */
+typedef int (*mf_gen_write_fn)(void *opaque, const char *buf, size_t len, const char *la);
 
 typedef struct {
         uint64_t events;    /* records written, malformed ones included */

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config
   librdkafka-dev libuv1-dev libmsgpack-dev libxxhash-dev libssl-dev libjsmn-dev libinih-dev
   libcmocka-dev
-  python3 python3-jsonschema python3-msgpack
+  python3 python3-jsonschema python3-msgpack kcat
 )
 
 missing=()
