@@ -5,6 +5,7 @@ kcat, a Kafka client independent of the daemon, with isolation.level=
 read_committed, and compared with `mashflow replay` on the same events.
 
 Usage: daemon_test.py CASE   (CASE: replay_equivalence, crash_restart,
+group_rebalance, broker_faults,
 malformed_burst, kcat_wire_format). Each case starts its own broker and
 cleans up after itself."""
 import collections
@@ -271,6 +272,64 @@ def case_malformed_burst(work):
         check("in = consumed: every input record was processed", consumed == total,
               f"{consumed} of {total}")
         print(f"     inputs {total}, dead-lettered {len(dl)}, reasons {dict(have)}")
+    finally:
+        broker.stop()
+
+
+def case_group_rebalance(work):
+    """Two instances in one group, a third joining and the first leaving while
+    events flow: together they write what one instance (and replay) would."""
+    broker = Broker(work)
+    try:
+        d1 = Daemon(work, broker, "d1")
+        d2 = Daemon(work, broker, "d2")
+        check("two instances: partitions go live", d1.wait_live() and d2.wait_live())
+        events, gen = produce_and_file(broker, 14, work, rate=3000, authorities=6, months=2)
+        time.sleep(3)
+        d3 = Daemon(work, broker, "d3")
+        time.sleep(5)
+        check("first instance leaves with SIGTERM: exit 0", d1.stop() == 0)
+        check("generator streamed to the broker", gen.wait(timeout=300) == 0)
+        got = wait_stable(broker, "mashflow.referrals", settle=6)
+        want_ref, want_dl, _ = replay(events, work)
+        compare_referrals(got, want_ref, "three instances with joins and leaves")
+        logs = [d.log_text() for d in (d1, d2, d3)]
+        check("the joining instance was given partitions", "partition live" in logs[2])
+        check("partitions moved: some were restored from the log",
+              any("partition restoring" in l for l in logs[1:]))
+        dl = [json.loads(v) for _, v in read_topic(broker, "mashflow.deadletter")]
+        check("dead letters: every reason of the replay, none missing",
+              not (collections.Counter(d["reason"] for d in want_dl) -
+                   collections.Counter(d["reason"] for d in dl)))
+        check("remaining instances stop cleanly", d2.stop() == 0 and d3.stop() == 0)
+    finally:
+        broker.stop()
+
+
+def case_broker_faults(work):
+    """Request errors and a broker down for a while, injected through the mock
+    cluster's API while events flow: the daemon recovers by itself."""
+    broker = Broker(work)
+    try:
+        d1 = Daemon(work, broker, "d1")
+        check("daemon: a partition goes live", d1.wait_live())
+        events, gen = produce_and_file(broker, 15, work, rate=3000, authorities=3, months=2)
+        time.sleep(2)
+        # Kafka API keys: 0 Produce, 1 Fetch, 26 EndTxn, 28 TxnOffsetCommit.
+        # Errors: 6 NOT_LEADER_OR_FOLLOWER, 7 REQUEST_TIMED_OUT, 15
+        # COORDINATOR_NOT_AVAILABLE.
+        for cmd in ("errors 0 3 6", "errors 1 3 7", "errors 26 2 15", "errors 28 2 15"):
+            broker.command(cmd)
+        time.sleep(2)
+        broker.command("down all")
+        time.sleep(4)
+        broker.command("up all")
+        check("generator streamed to the broker", gen.wait(timeout=300) == 0)
+        got = wait_stable(broker, "mashflow.referrals", settle=6)
+        want_ref, _, _ = replay(events, work)
+        compare_referrals(got, want_ref, "through request errors and a broker outage")
+        check("the daemon is still running after the faults", d1.proc.poll() is None)
+        check("SIGTERM after the faults: exit 0", d1.stop() == 0)
     finally:
         broker.stop()
 
