@@ -11,6 +11,7 @@ static const struct {
         int (*fn)(int argc, char **argv);
         const char *summary;
 } commands[] = {
+    {"demo", mf_cmd_demo, "broker, daemon and a streaming borough, end to end"},
     {"run", mf_cmd_run, "the daemon: Kafka in, Kafka out (--config FILE)"},
     {"replay", mf_cmd_replay, "run the pipeline over event files, in event time"},
     {"gen", mf_cmd_gen, "generate synthetic events for N authorities"},
@@ -22,7 +23,7 @@ static const struct {
 static void usage(FILE *out) {
         fprintf(out, "usage: mashflow <command> [options]\n\ncommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
         fprintf(out, "\n'mashflow <command> --help' describes a command's options.\n");
 }
 

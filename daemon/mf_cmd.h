@@ -18,5 +18,6 @@ int mf_cmd_validate(int argc, char **argv);
 int mf_cmd_broker(int argc, char **argv);
 int mf_cmd_check_config(int argc, char **argv);
 int mf_cmd_run(int argc, char **argv);
+int mf_cmd_demo(int argc, char **argv);
 
 #endif

@@ -334,6 +334,43 @@ def case_broker_faults(work):
         broker.stop()
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def case_idle_cpu(work):
+    """With no traffic the loop sleeps: CPU time of an idle daemon (all its
+    threads, librdkafka's included) over a minute."""
+    broker = Broker(work)
+    try:
+        d = Daemon(work, broker)
+        check("daemon: partitions live", d.wait_live())
+        time.sleep(2)
+        before = cpu_seconds(d.proc.pid)
+        time.sleep(60)
+        used = cpu_seconds(d.proc.pid) - before
+        print(f"     CPU time over 60 s idle: {used:.2f} s ({used / 60:.2%})")
+        check("idle daemon uses under 2% of a core", used < 1.2, f"{used:.2f} s")
+        check("SIGTERM: exit 0", d.stop() == 0)
+    finally:
+        broker.stop()
+
+
+def case_demo(work):
+    """The README's first command: `mashflow demo` runs end to end."""
+    out = subprocess.run([BIN, "demo", "--rate", "20000"], capture_output=True, text=True,
+                         timeout=300)
+    check("demo exits 0", out.returncode == 0, out.stderr[-500:])
+    check("demo prints where to look", "kcat -b 127.0.0.1:" in out.stdout)
+    check("demo ends with the headline figures from the daemon",
+          "Headline figures" in out.stdout and "read back from mashflow.indicators" in out.stdout)
+    import re
+    m = re.search(r"Referrals in the last 6 months +([\d,]+)", out.stdout)
+    n = int(m.group(1).replace(",", "")) if m else 0
+    check("about 1,400 referrals in the last 6 months", 1200 <= n <= 1650, str(n))
+
+
 def case_kcat_wire_format(work):
     """An external client (kcat) writes JSON input and reads MessagePack
     output: the wire format is EVENTS.md's, not something only mashflow reads."""
