@@ -1,6 +1,7 @@
 /*
  * mf_cmd_gen.c — `mashflow gen`: synthetic events for N authorities.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,16 +188,27 @@ int mf_cmd_gen(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 double *share = NULL;
                 switch (c) {
-                        case 's':
-                                conf.seed = strtoull(optarg, NULL, 10);
-                                break;
-                        case 'n':
-                                conf.authorities = atoi(optarg);
-                                if (conf.authorities < 1 || conf.authorities > 999) {
-                                        fprintf(stderr, "gen: --authorities is 1..999\n");
+                        case 's': {
+                                char *end;
+                                errno = 0;
+                                conf.seed = strtoull(optarg, &end, 10);
+                                if (errno || end == optarg || *end) {
+                                        fprintf(stderr,
+                                                "gen: --seed wants a whole number\n");
                                         return MF_EXIT_USAGE;
                                 }
                                 break;
+                        }
+                        case 'n': {
+                                char *end;
+                                long v = strtol(optarg, &end, 10);
+                                if (end == optarg || *end || v < 1 || v > 999) {
+                                        fprintf(stderr, "gen: --authorities is 1..999\n");
+                                        return MF_EXIT_USAGE;
+                                }
+                                conf.authorities = (int)v;
+                                break;
+                        }
                         case 'f':
                         case 't':
                                 if (!mf_date_parse(optarg, strlen(optarg),

@@ -11,20 +11,22 @@
 /* ---- calibration (DOMAIN.md: six months to 2023-11-07, one borough) ---- */
 
 #define BOROUGH_CHILDREN   95000
-#define CONTACTS_PER_YEAR  25680.0 /* 10,174 in the six months to November */
-#define P_REFERRAL         0.140   /* 1,408 of 10,174 in a window */
+#define CONTACTS_PER_YEAR  25370.0 /* 10,174 in the six months to November */
+#define P_REFERRAL         0.138   /* 1,408 of 10,174 in a window */
 #define P_EARLY_HELP       0.1845  /* 1,877 of 10,174 */
 #define P_NFA_ADVICE       0.60    /* nfa and advice, half each */
 #define P_DECIDED_IN_TIME  0.85
 #define P_REPEAT_CONTACT   0.12
 #define P_REFERRAL_NFA     0.05
-#define P_ASSESSMENT       0.985 /* of referrals not ending in NFA */
+#define P_ASSESSMENT       1.0   /* of referrals not ending in NFA */
 #define P_ASSESS_IN_TIME   0.70  /* 68% of those authorised in a window */
 #define P_S47              0.305 /* 426 S47s to 1,408 referrals in a window */
 #define P_ICPC_REQUIRED    0.265 /* 70% of completed S47s need no ICPC */
-#define P_ICPC_IN_TIME     0.765
+#define P_ICPC_IN_TIME     0.785
 #define P_CP_PLAN          0.99
-#define BOROUGH_REREFERRAL 0.11 /* picked from recent referrals; chance adds the rest */
+#define BOROUGH_REREFERRAL 0.10 /* picked from recent referrals; chance adds the rest */
+#define P_UNBORN_PICK      0.20 /* of children due within 8 months: ~1% of contacts */
+#define UNBORN_DAYS        240  /* how long before birth a child can be referred */
 
 /* ---- PRNG: splitmix64, small and good enough for synthetic data ---- */
 
@@ -146,8 +148,30 @@ void mf_gen_authority(const mf_gen_conf_t *conf, int i, char code[8],
         *population = (int64_t)llround(BOROUGH_CHILDREN * scale);
 }
 
-static void child_id(const authority_t *a, uint64_t child, char *buf) {
-        snprintf(buf, 32, "%s-c%07llu", a->code, (unsigned long long)child);
+/* "<code>-<kind><n zero-padded to width>" without snprintf, which took a
+ * quarter of the run time when every event formats three or four ids. */
+static size_t format_id(const authority_t *a, char kind, uint64_t n, int width,
+                        char *buf) {
+        size_t len = strlen(a->code);
+        memcpy(buf, a->code, len);
+        buf[len++] = '-';
+        buf[len++] = kind;
+        char digits[20];
+        int nd = 0;
+        do {
+                digits[nd++] = (char)('0' + n % 10);
+                n /= 10;
+        } while (n);
+        for (int k = nd; k < width; k++)
+                buf[len++] = '0';
+        while (nd)
+                buf[len++] = digits[--nd];
+        buf[len] = '\0';
+        return len;
+}
+
+static size_t child_id(const authority_t *a, uint64_t child, char *buf) {
+        return format_id(a, 'c', child, 7, buf);
 }
 
 typedef struct {
@@ -157,19 +181,25 @@ typedef struct {
         mf_tri_t disability;
 } child_attr_t;
 
-static child_attr_t child_attr(uint64_t seed, int la, uint64_t child, mf_date_t to) {
-        rng_t r = {mix(seed, (uint64_t)la + 7919, child)};
+/* A child's birth date: fixed, so that repeat contacts agree, and spread from
+ * 18 years before the start of the range to UNBORN_DAYS after its end,
+ * younger children more often. pick_child keeps contacts to children aged
+ * 0-17 or soon to be born at the contact date. */
+static mf_date_t child_birth(const mf_gen_conf_t *conf, int la, uint64_t child) {
+        rng_t r = {mix(conf->seed, (uint64_t)la + 104729, child)};
+        double span = (double)(conf->to + UNBORN_DAYS - conf->from) + 18 * 365.25;
+        return conf->to + UNBORN_DAYS - (mf_date_t)(pow(uniform(&r), 1.3) * span);
+}
+
+static child_attr_t child_attr(const mf_gen_conf_t *conf, int la, uint64_t child) {
+        rng_t r = {mix(conf->seed, (uint64_t)la + 7919, child)};
         child_attr_t c;
         double g = uniform(&r);
         c.gender = g < 0.50   ? MF_GENDER_M
                    : g < 0.97 ? MF_GENDER_F
                    : g < 0.99 ? MF_GENDER_U
                               : MF_GENDER_NONE;
-        /* Ages 0-17 at the end of the range, younger children more often; 1% unborn. */
-        if (chance(&r, 0.01))
-                c.birth = to + (mf_date_t)range(&r, 30, 240);
-        else
-                c.birth = to - (mf_date_t)(pow(uniform(&r), 1.3) * 18 * 365.25);
+        c.birth = child_birth(conf, la, child);
         if (chance(&r, 0.03))
                 c.birth = MF_DATE_NONE;
         double total = 0;
@@ -225,6 +255,11 @@ static bool before(const pend_t *x, const pend_t *y) {
         return x->emit < y->emit || (x->emit == y->emit && x->seq < y->seq);
 }
 
+/* A 4-ary heap with hole moves: with 200 authorities it holds a few hundred
+ * thousand 56-byte entries, and a binary heap's swaps dominated the profile.
+ * (emit, seq) is a strict order, so the output does not depend on the shape. */
+#define HEAP_ARITY 4
+
 static int heap_push(heap_t *hp, const pend_t *e) {
         if (hp->n == hp->cap) {
                 size_t cap = hp->cap ? hp->cap * 2 : 4096;
@@ -235,36 +270,36 @@ static int heap_push(heap_t *hp, const pend_t *e) {
                 hp->cap = cap;
         }
         size_t i = hp->n++;
-        hp->h[i] = *e;
         while (i > 0) {
-                size_t p = (i - 1) / 2;
-                if (!before(&hp->h[i], &hp->h[p]))
+                size_t p = (i - 1) / HEAP_ARITY;
+                if (!before(e, &hp->h[p]))
                         break;
-                pend_t t = hp->h[i];
                 hp->h[i] = hp->h[p];
-                hp->h[p] = t;
                 i = p;
         }
+        hp->h[i] = *e;
         return 0;
 }
 
 static pend_t heap_pop(heap_t *hp) {
         pend_t top = hp->h[0];
-        hp->h[0] = hp->h[--hp->n];
-        size_t i = 0;
+        pend_t last = hp->h[--hp->n];
+        size_t n = hp->n, i = 0;
         for (;;) {
-                size_t l = 2 * i + 1, r = l + 1, m = i;
-                if (l < hp->n && before(&hp->h[l], &hp->h[m]))
-                        m = l;
-                if (r < hp->n && before(&hp->h[r], &hp->h[m]))
-                        m = r;
-                if (m == i)
+                size_t first = HEAP_ARITY * i + 1;
+                if (first >= n)
                         break;
-                pend_t t = hp->h[i];
+                size_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n, m = first;
+                for (size_t c = first + 1; c < end; c++)
+                        if (before(&hp->h[c], &hp->h[m]))
+                                m = c;
+                if (!before(&hp->h[m], &last))
+                        break;
                 hp->h[i] = hp->h[m];
-                hp->h[m] = t;
                 i = m;
         }
+        if (n)
+                hp->h[i] = last;
         return top;
 }
 
@@ -354,8 +389,33 @@ static double day_factor(const mf_calendar_t *cal, mf_date_t d) {
         return f * (school_holiday(d) ? 0.8 : 1.0);
 }
 
-static uint64_t pick_child(gen_t *g, authority_t *a) {
-        return (uint64_t)range(&g->rng, 0, a->children - 1);
+/* A child for a new contact on `day`: aged 0-17 then, or unborn (due within
+ * UNBORN_DAYS) for a small share, as ChAT's "unborn" age band. */
+static uint64_t pick_child(gen_t *g, int la, mf_date_t day) {
+        authority_t *a = &g->las[la];
+        mf_date_t born_18y_ago = mf_date_add_months(day, -18 * 12);
+        for (;;) {
+                uint64_t c = (uint64_t)range(&g->rng, 0, a->children - 1);
+                mf_date_t birth = child_birth(g->conf, la, c);
+                if (birth > day) {
+                        if (birth - day <= UNBORN_DAYS && chance(&g->rng, P_UNBORN_PICK))
+                                return c;
+                } else if (birth > born_18y_ago) {
+                        return c;
+                }
+        }
+}
+
+/* The chance that a referral is about a child referred in the last 12
+ * months. Early in the range that pool holds less than 12 months, so the
+ * chance is scaled up by the missing share: the re-referral rate of the last
+ * six months then does not depend on how far back --from is. */
+static double rereferral_chance(const gen_t *g, const authority_t *a, mf_date_t day) {
+        double history = (double)(day - g->conf->from + 1);
+        double year = (double)(mf_date_add_months(day, 12) - day);
+        double scale = history >= year ? 1.0 : sqrt(year / (history > 30 ? history : 30));
+        double p = a->rereferral * scale;
+        return p < 0.9 ? p : 0.9;
 }
 
 static void remember_referral(authority_t *a, uint64_t child, mf_date_t date,
@@ -391,7 +451,7 @@ static bool recent_referral(gen_t *g, authority_t *a, mf_date_t date, uint64_t *
                     &a->refs[(a->ref_head +
                               (size_t)range(&g->rng, 0, (int64_t)a->ref_len - 1)) %
                              a->ref_cap];
-                if (e->prev >= 2 || (e->prev == 1 && !chance(&g->rng, 0.45)))
+                if (e->prev >= 2 || (e->prev == 1 && !chance(&g->rng, 0.6)))
                         continue;
                 *child = e->child;
                 *prev = (uint8_t)(e->prev + 1);
@@ -496,13 +556,13 @@ static int contact(gen_t *g, int la, mf_date_t day) {
         uint64_t child;
         uint8_t prev = 0;
         if (outcome == MF_OUTCOME_REFERRAL) {
-                if (!(chance(r, a->rereferral) &&
+                if (!(chance(r, rereferral_chance(g, a, day)) &&
                       recent_referral(g, a, day, &child, &prev)))
-                        child = pick_child(g, a);
+                        child = pick_child(g, la, day);
         } else if (a->nrecent && chance(r, P_REPEAT_CONTACT)) {
                 child = a->recent_contacts[range(r, 0, (int64_t)a->nrecent - 1)];
         } else {
-                child = pick_child(g, a);
+                child = pick_child(g, la, day);
         }
         a->recent_contacts[a->recent_pos] = child;
         a->recent_pos = (a->recent_pos + 1) % MF_ARRAY_LEN(a->recent_contacts);
@@ -561,8 +621,8 @@ static int contact(gen_t *g, int la, mf_date_t day) {
 
 /* ---- encoding ---- */
 
-static void item_id(const authority_t *a, char kind, uint64_t n, char *buf) {
-        snprintf(buf, 32, "%s-%c%08llu", a->code, kind, (unsigned long long)n);
+static size_t item_id(const authority_t *a, char kind, uint64_t n, char *buf) {
+        return format_id(a, kind, n, 8, buf);
 }
 
 static const char item_kind[MF_EV__COUNT] = {'k', 'k', 'r', 'a', 'a', 's', 's', 's'};
@@ -573,21 +633,17 @@ static mf_event_t materialise(gen_t *g, const pend_t *e, char ids[4][32]) {
         memset(&ev, 0, sizeof(ev));
         ev.type = (mf_event_type_t)e->type;
         ev.v = 1;
-        snprintf(ids[0], 32, "%s-e%09llu", a->code, (unsigned long long)e->event);
-        child_id(a, e->child, ids[1]);
-        item_id(a, item_kind[e->type], e->item, ids[2]);
-        ev.id = mf_str(ids[0], strlen(ids[0]));
+        ev.id = mf_str(ids[0], format_id(a, 'e', e->event, 9, ids[0]));
         ev.la = mf_str(a->code, strlen(a->code));
-        ev.child = mf_str(ids[1], strlen(ids[1]));
-        ev.item_id = mf_str(ids[2], strlen(ids[2]));
+        ev.child = mf_str(ids[1], child_id(a, e->child, ids[1]));
+        ev.item_id = mf_str(ids[2], item_id(a, item_kind[e->type], e->item, ids[2]));
+        mf_str_t ref = MF_STR_NULL;
         if (e->ref != UINT64_MAX)
-                item_id(a, e->type == MF_EV_REFERRAL ? 'k' : 'r', e->ref, ids[3]);
-        mf_str_t ref =
-            e->ref != UINT64_MAX ? mf_str(ids[3], strlen(ids[3])) : MF_STR_NULL;
+                ref = mf_str(ids[3], item_id(a, e->type == MF_EV_REFERRAL ? 'k' : 'r',
+                                             e->ref, ids[3]));
         switch (ev.type) {
                 case MF_EV_CONTACT: {
-                        child_attr_t c =
-                            child_attr(g->conf->seed, e->la, e->child, g->conf->to);
+                        child_attr_t c = child_attr(g->conf, e->la, e->child);
                         ev.u.contact.received_at = e->t;
                         ev.u.contact.source =
                             mf_str(sources[e->a].code, strlen(sources[e->a].code));
@@ -765,7 +821,7 @@ int mf_gen_run(const mf_gen_conf_t *conf, mf_gen_write_fn write, void *opaque,
                 a->scale = (double)a->children / BOROUGH_CHILDREN;
                 double u =
                     (double)(mix(conf->seed, (uint64_t)i, 2) >> 11) / 9007199254740992.0;
-                a->rereferral = i == 0 ? BOROUGH_REREFERRAL : 0.10 + 0.20 * u;
+                a->rereferral = i == 0 ? BOROUGH_REREFERRAL : 0.085 + 0.18 * u;
         }
         double per_day = CONTACTS_PER_YEAR / 365.25;
         for (mf_date_t day = conf->from; rc == 0 && day <= conf->to; day++) {
