@@ -225,18 +225,27 @@ static bool utf8_valid(const char *p, size_t n) {
         return true;
 }
 
+/* A key that is absent, or null where optional, has no value to check:
+ * *none is set, and a required one is rejected as missing_field. */
+static mf_err_t no_value(const mf_val_t *v, int k, bool required, bool *none,
+                         mf_reject_t *rej) {
+        *none = v->kind == V_ABSENT || (v->kind == V_NULL && !required);
+        if (*none && required)
+                return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
+                              key_names[k]);
+        return MF_OK;
+}
+
 /* A string value: required (absent, null or empty is missing_field) or
  * optional (absent or null leaves *out empty). */
 static mf_err_t get_str(const slots_t *sl, int k, bool required, size_t max,
                         mf_str_t *out, mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = MF_STR_NULL;
-        if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
-                if (required)
-                        return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
-                                      key_names[k]);
-                return MF_OK;
-        }
+        bool none;
+        mf_err_t rc = no_value(v, k, required, &none, rej);
+        if (rc != MF_OK || none)
+                return rc;
         if (v->kind != V_STR)
                 return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a string",
                               key_names[k]);
@@ -295,12 +304,10 @@ static mf_err_t get_date(const slots_t *sl, int k, bool required, mf_date_t *out
                          mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = MF_DATE_NONE;
-        if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
-                if (required)
-                        return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
-                                      key_names[k]);
-                return MF_OK;
-        }
+        bool none;
+        mf_err_t rc = no_value(v, k, required, &none, rej);
+        if (rc != MF_OK || none)
+                return rc;
         if (v->kind != V_STR)
                 return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a date string",
                               key_names[k]);
@@ -315,12 +322,10 @@ static mf_err_t get_bool(const slots_t *sl, int k, bool required, mf_tri_t *out,
                          mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = MF_TRI_NONE;
-        if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
-                if (required)
-                        return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
-                                      key_names[k]);
-                return MF_OK;
-        }
+        bool none;
+        mf_err_t rc = no_value(v, k, required, &none, rej);
+        if (rc != MF_OK || none)
+                return rc;
         if (v->kind != V_BOOL)
                 return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a boolean",
                               key_names[k]);
@@ -335,12 +340,10 @@ static mf_err_t get_enum(const slots_t *sl, int k, bool required,
                          mf_reject_t *rej) {
         const mf_val_t *v = &sl->v[k];
         *out = -1;
-        if (v->kind == V_ABSENT || (v->kind == V_NULL && !required)) {
-                if (required)
-                        return reject(rej, MF_REASON_MISSING_FIELD, "key '%s' is missing",
-                                      key_names[k]);
-                return MF_OK;
-        }
+        bool none;
+        mf_err_t rc = no_value(v, k, required, &none, rej);
+        if (rc != MF_OK || none)
+                return rc;
         if (v->kind != V_STR)
                 return reject(rej, MF_REASON_WRONG_TYPE, "key '%s' must be a string",
                               key_names[k]);
