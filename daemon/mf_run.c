@@ -38,9 +38,11 @@
 #include "mf_time.h"
 
 #define KAFKA_TIMEOUT_MS 30000
-/* Above this many queued output messages, consumption pauses until the
- * producer has drained to half of it. */
-#define OUTQ_HIGH 200000
+/* Consumption pauses when the producer's queue is this full (a share of
+ * queue.buffering.max.messages) and resumes when it has drained to half. */
+#define OUTQ_PAUSE_SHARE 0.8
+/* A stop (SIGTERM, SIGINT) that takes longer than this ends the process. */
+#define STOP_DEADLINE_S 60
 /* Records handled per wake-up before other loop events get a turn. */
 #define POLL_CHUNK 2000
 
@@ -79,6 +81,7 @@ struct mf_run_s {
         uint64_t batch_opened_ms;
         uint64_t last_indicators_ms;
         bool paused;
+        int outq_high;
         bool stopping;
         bool rebuild_pending;
         int exit_code;
@@ -106,6 +109,7 @@ static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
 }
 
 static void open_batch(mf_run_t *r);
+static void pause_input(mf_run_t *r, bool pause);
 
 static void produce(mf_run_t *r, const char *topic) {
         for (;;) {
@@ -127,6 +131,7 @@ static void produce(mf_run_t *r, const char *topic) {
                 /* The producer's queue is full: wait for deliveries rather
                  * than drop a record, and stop taking input until it drains. */
                 r->stats.queue_full++;
+                pause_input(r, true);
                 rd_kafka_poll(r->producer, 100);
         }
 }
@@ -494,6 +499,8 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
                 r->batch_records++;
         if (r->in_batch && r->batch_records >= (uint64_t)r->cfg->batch_max_records)
                 commit_batch(r);
+        if (!r->paused && rd_kafka_outq_len(r->producer) > r->outq_high)
+                pause_input(r, true);
 }
 
 static void consume(mf_run_t *r);
@@ -516,8 +523,6 @@ static void consume(mf_run_t *r) {
                 handle_message(r, m);
                 rd_kafka_message_destroy(m);
         }
-        if (rd_kafka_outq_len(r->producer) > OUTQ_HIGH)
-                pause_input(r, true);
         /* There may be more: come back after other loop events. */
         uv_idle_start(&r->more, on_more);
 }
@@ -540,7 +545,7 @@ static void on_producer(uv_poll_t *h, int status, int events) {
         (void)status, (void)events;
         drain_fd(r->pfd[0]);
         rd_kafka_poll(r->producer, 0);
-        if (r->paused && rd_kafka_outq_len(r->producer) < OUTQ_HIGH / 2)
+        if (r->paused && rd_kafka_outq_len(r->producer) < r->outq_high / 2)
                 pause_input(r, false);
 }
 
@@ -588,6 +593,10 @@ static void on_stop_signal(uv_signal_t *h, int signum) {
         mf_log_info("run", "signal %d: finishing the batch and leaving the group",
                     signum);
         r->stopping = true;
+        /* Bounded: a broker that never answers cannot hold the stop forever;
+         * the default SIGALRM action ends the process (systemd then sees a
+         * failure, and the next start resumes from the committed offsets). */
+        alarm(STOP_DEADLINE_S);
         uv_stop(r->loop);
 }
 
@@ -673,6 +682,12 @@ static int make_clients(mf_run_t *r) {
                 rd_kafka_conf_destroy(pc);
                 return -1;
         }
+        char qmax[32];
+        size_t qlen = sizeof(qmax);
+        r->outq_high = 100000;
+        if (rd_kafka_conf_get(pc, "queue.buffering.max.messages", qmax, &qlen) ==
+            RD_KAFKA_CONF_OK)
+                r->outq_high = (int)(atoi(qmax) * OUTQ_PAUSE_SHARE);
         rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
         rd_kafka_conf_set_opaque(pc, r);
         r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof(err));

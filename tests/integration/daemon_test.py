@@ -54,7 +54,8 @@ class Broker:
 
 class Daemon:
     def __init__(self, work, broker, name="d1", guarantee="exactly_once",
-                 input_encoding="msgpack", output_encoding="json", group="mashflow-test"):
+                 input_encoding="msgpack", output_encoding="json", group="mashflow-test",
+                 librdkafka=""):
         self.log_path = os.path.join(work, f"{name}.log")
         self.conf = os.path.join(work, f"{name}.conf")
         with open(self.conf, "w") as f:
@@ -76,7 +77,7 @@ session.timeout.ms = 6000
 heartbeat.interval.ms = 500
 max.poll.interval.ms = 15000
 fetch.wait.max.ms = 50
-""")
+{librdkafka}""")
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([BIN, "run", "--config", self.conf], stdout=self.log,
                                      stderr=self.log)
@@ -169,10 +170,10 @@ def compare_referrals(got, want_lines, label):
     return have
 
 
-def case_replay_equivalence(work):
+def case_replay_equivalence(work, guarantee="exactly_once"):
     broker = Broker(work)
     try:
-        daemon = Daemon(work, broker)
+        daemon = Daemon(work, broker, guarantee=guarantee)
         check("daemon: a partition goes live", daemon.wait_live())
         events, gen = produce_and_file(broker, 11, work)
         check("generator streamed to the broker", gen.wait(timeout=300) == 0)
@@ -332,6 +333,11 @@ def case_broker_faults(work):
         check("SIGTERM after the faults: exit 0", d1.stop() == 0)
     finally:
         broker.stop()
+
+
+def case_at_least_once(work):
+    """The same equivalence with processing_guarantee = at_least_once."""
+    case_replay_equivalence(work, "at_least_once")
 
 
 def cpu_seconds(pid):
