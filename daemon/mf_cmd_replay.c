@@ -46,29 +46,33 @@ static double now_s(void) {
 }
 
 static void usage(FILE *out) {
-        fprintf(out,
-                "usage: mashflow replay [options] FILE...\n"
-                "\n"
-                "Runs the pipeline over files of input events (MessagePack streams or "
-                "NDJSON;\n"
-                "'-' reads stdin) in event time, writes its outputs as NDJSON, and "
-                "prints the\n"
-                "headline figures as of the last event's date.\n"
-                "\n"
-                "options:\n"
-                "  --as-of DATE        report date YYYY-MM-DD (default: the last event's "
-                "date)\n"
-                "  --referrals FILE    write referral_enriched records ('-' for stdout)\n"
-                "  --indicators FILE   write one indicators record per authority\n"
-                "  --deadletter FILE   write deadletter records (rejected input)\n"
-                "  --format FMT        auto (default), msgpack or ndjson\n"
-                "  --calendar FILE     working-day calendar (default: %s)\n"
-                "  --population FILE   CSV of la,population_0_17 for rates per 10,000\n"
-                "  --table MODE        full, compact or none (default: full for up to 4\n"
-                "                      authorities, compact beyond)\n"
-                "  --quiet             no progress line and no summary on stderr\n"
-                "  -h, --help          this text\n",
-                mf_default_calendar_path());
+        fprintf(
+            out,
+            "usage: mashflow replay [options] FILE...\n"
+            "\n"
+            "Runs the pipeline over files of input events (MessagePack streams or "
+            "NDJSON;\n"
+            "'-' reads stdin) in event time, writes its outputs as NDJSON, and "
+            "prints the\n"
+            "headline figures as of the last event's date.\n"
+            "\n"
+            "options:\n"
+            "  --as-of DATE        report date YYYY-MM-DD (default: the last event's "
+            "date)\n"
+            "  --referrals FILE    write referral_enriched records ('-' for stdout)\n"
+            "  --indicators FILE   write one indicators record per authority\n"
+            "  --deadletter FILE   write deadletter records (rejected input)\n"
+            "  --alerts FILE       write alert records (due soon, overdue, completed "
+            "late),\n"
+            "                      raised as the event-time clock passes their instants\n"
+            "  --format FMT        auto (default), msgpack or ndjson\n"
+            "  --calendar FILE     working-day calendar (default: %s)\n"
+            "  --population FILE   CSV of la,population_0_17 for rates per 10,000\n"
+            "  --table MODE        full, compact or none (default: full for up to 4\n"
+            "                      authorities, compact beyond)\n"
+            "  --quiet             no progress line and no summary on stderr\n"
+            "  -h, --help          this text\n",
+            mf_default_calendar_path());
 }
 
 static void sink(void *opaque, const mf_output_t *o) {
@@ -218,6 +222,7 @@ int mf_cmd_replay(int argc, char **argv) {
             {"referrals", required_argument, NULL, 'r'},
             {"indicators", required_argument, NULL, 'i'},
             {"deadletter", required_argument, NULL, 'd'},
+            {"alerts", required_argument, NULL, 'A'},
             {"format", required_argument, NULL, 'f'},
             {"calendar", required_argument, NULL, 'c'},
             {"population", required_argument, NULL, 'p'},
@@ -253,6 +258,9 @@ int mf_cmd_replay(int argc, char **argv) {
                                 break;
                         case 'd':
                                 out_path[MF_OUT_DEADLETTER] = optarg;
+                                break;
+                        case 'A':
+                                out_path[MF_OUT_ALERT] = optarg;
                                 break;
                         case 'f':
                                 if (!mf_format_parse(optarg, &format)) {

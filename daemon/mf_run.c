@@ -103,6 +103,8 @@ static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
                         return r->cfg->referrals_topic;
                 case MF_OUT_INDICATORS:
                         return r->cfg->indicators_topic;
+                case MF_OUT_ALERT:
+                        return r->cfg->alerts_topic;
                 default:
                         return r->cfg->deadletter_topic;
         }
@@ -183,7 +185,11 @@ static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
         p->run = r;
         p->topic = strdup(topic);
         p->partition = partition;
-        mf_pipeline_conf_t conf = {.calendar = r->cal, .sink = sink, .opaque = p};
+        mf_alert_leads_t leads = {r->cfg->decision_due_soon_minutes * 60000,
+                                  (int32_t)r->cfg->assessment_due_soon_wd,
+                                  (int32_t)r->cfg->icpc_due_soon_wd};
+        mf_pipeline_conf_t conf = {
+            .calendar = r->cal, .sink = sink, .opaque = p, .leads = &leads};
         p->pipeline = mf_pipeline_new(&conf);
         char err[512];
         if (!p->topic || !p->pipeline ||

@@ -13,9 +13,6 @@ const char *const mf_band_names[MF_BAND__N] = {
 const char *const mf_breakdown_names[MF_BD__N] = {"contacts_6m", "referrals_6m",
                                                   "assessments_6m", "s47_6m"};
 
-#define ASSESSMENT_WD 45
-#define ICPC_WD       15
-
 bool mf_ratio_pct(mf_ratio_t r, double *pct) {
         if (!r.den)
                 return false;
@@ -199,7 +196,7 @@ static void assessments(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6,
                 }
                 if (open) {
                         o->assessments_open++;
-                        if (d > mf_calendar_add_wd(cal, a->start, ASSESSMENT_WD))
+                        if (d > mf_calendar_add_wd(cal, a->start, MF_ASSESSMENT_WD))
                                 o->assessments_overdue++;
                 }
                 if (!in(a->authorised, w6, d))
@@ -211,7 +208,7 @@ static void assessments(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6,
                 }
                 int32_t wd = mf_calendar_wd(cal, a->start, a->authorised);
                 o->assessments_in_time_6m.den++;
-                o->assessments_in_time_6m.num += wd <= ASSESSMENT_WD;
+                o->assessments_in_time_6m.num += wd <= MF_ASSESSMENT_WD;
                 o->assessment_wd_sum += (uint64_t)wd;
                 o->assessment_duration_bands_6m[mf_duration_band(wd)]++;
         }
@@ -233,7 +230,7 @@ static void s47s(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6, mf_date
                 bool not_required = e->icpc_required == MF_TRI_FALSE &&
                                     e->completed != MF_DATE_NONE && e->completed <= d;
                 if (!held && !not_required && e->strategy >= first_kept &&
-                    d > mf_calendar_add_wd(cal, e->strategy, ICPC_WD))
+                    d > mf_calendar_add_wd(cal, e->strategy, MF_ICPC_WD))
                         o->icpc_overdue++;
                 if (!in(e->icpc, w6, d))
                         continue;
@@ -244,7 +241,7 @@ static void s47s(mf_store_t *st, const mf_calendar_t *cal, mf_date_t w6, mf_date
                 }
                 o->icpc_in_time_6m.den++;
                 o->icpc_in_time_6m.num +=
-                    mf_calendar_wd(cal, e->strategy, e->icpc) <= ICPC_WD;
+                    mf_calendar_wd(cal, e->strategy, e->icpc) <= MF_ICPC_WD;
         }
 }
 

@@ -18,6 +18,10 @@
 #include "mf_calendar.h"
 #include "mf_store.h"
 
+/* Statutory timescales, in working days (DOMAIN.md). */
+#define MF_ASSESSMENT_WD 45 /* assessment authorised */
+#define MF_ICPC_WD       15 /* ICPC after the strategy discussion */
+
 typedef struct {
         uint32_t num;
         uint32_t den;

@@ -17,7 +17,19 @@
 #include "mf_time.h"
 
 static const char *const output_names[MF_OUT__COUNT] = {"referral_enriched", "indicators",
-                                                        "deadletter"};
+                                                        "deadletter", "alert"};
+static const char *const alert_names[MF_ALERT__COUNT] = {"due_soon", "overdue",
+                                                         "completed_late"};
+/* By mf_item_kind_t: contact, referral (never alerted), assessment, s47. */
+static const char *const item_types[] = {"contact", "referral", "assessment", "s47"};
+
+const char *mf_alert_kind_name(mf_alert_kind_t k) {
+        return (unsigned)k < MF_ALERT__COUNT ? alert_names[k] : "unknown";
+}
+
+const char *mf_alert_item_type(int item_kind) {
+        return item_kind >= 0 && item_kind < 4 ? item_types[item_kind] : "unknown";
+}
 
 const char *mf_output_type_name(mf_output_kind_t k) {
         return (unsigned)k < MF_OUT__COUNT ? output_names[k] : "unknown";
@@ -224,6 +236,33 @@ static void write_deadletter(writer_t *w, const mf_deadletter_out_t *d) {
         w_end(w);
 }
 
+static void write_alert(writer_t *w, const mf_alert_out_t *a) {
+        w_map(w, 11);
+        w_envelope(w, MF_OUT_ALERT, a->la);
+        w_key(w, "kind");
+        w_str(w, mf_alert_kind_name(a->kind));
+        w_key(w, "item_type");
+        w_str(w, mf_alert_item_type(a->item_kind));
+        w_key(w, "item_id");
+        w_strv(w, a->item_id);
+        w_key(w, "child");
+        w_strv(w, a->child);
+        if (a->started_at != MF_INSTANT_NONE) {
+                w_key(w, "started_at");
+                w_int(w, a->started_at);
+        } else {
+                w_key(w, "start_date");
+                w_date(w, a->start_date);
+        }
+        w_key(w, "due_at");
+        w_int(w, a->due_at);
+        w_key(w, "working_days_elapsed");
+        w_int(w, a->working_days_elapsed);
+        w_key(w, "raised_at");
+        w_int(w, a->raised_at);
+        w_end(w);
+}
+
 static void w_pct(writer_t *w, const char *key, mf_ratio_t r) {
         double pct;
         w_key(w, key);
@@ -408,6 +447,9 @@ static mf_err_t encode(mf_buf_t *out, const mf_output_t *o, bool json) {
                 case MF_OUT_DEADLETTER:
                         write_deadletter(&w, o->u.deadletter);
                         break;
+                case MF_OUT_ALERT:
+                        write_alert(&w, o->u.alert);
+                        break;
                 default:
                         return MF_ERR_INVALID;
         }
@@ -446,6 +488,13 @@ mf_err_t mf_output_key(mf_buf_t *out, const mf_output_t *o) {
                                    ? mf_buf_printf(out, ":%d:%lld", (int)d->partition,
                                                    (long long)d->offset)
                                    : rc;
+                }
+                case MF_OUT_ALERT: {
+                        const mf_alert_out_t *a = o->u.alert;
+                        return mf_buf_printf(out, "%.*s:%s:%.*s:%s", (int)a->la.len,
+                                             a->la.ptr, mf_alert_item_type(a->item_kind),
+                                             (int)a->item_id.len, a->item_id.ptr,
+                                             mf_alert_kind_name(a->kind));
                 }
                 default:
                         return MF_ERR_INVALID;

@@ -17,8 +17,33 @@ typedef enum {
         MF_OUT_REFERRAL = 0, /* referral_enriched */
         MF_OUT_INDICATORS,
         MF_OUT_DEADLETTER,
+        MF_OUT_ALERT,
         MF_OUT__COUNT
 } mf_output_kind_t;
+
+typedef enum {
+        MF_ALERT_DUE_SOON = 0,
+        MF_ALERT_OVERDUE,
+        MF_ALERT_COMPLETED_LATE,
+        MF_ALERT__COUNT
+} mf_alert_kind_t;
+
+const char *mf_alert_kind_name(mf_alert_kind_t k);
+/* "contact", "assessment" or "s47", by mf_item_kind_t. */
+const char *mf_alert_item_type(int item_kind);
+
+typedef struct {
+        mf_str_t la;
+        mf_alert_kind_t kind;
+        int item_kind; /* mf_item_kind_t: contact, assessment or S47 */
+        mf_str_t item_id;
+        mf_str_t child;
+        mf_instant_t started_at; /* contacts; MF_INSTANT_NONE otherwise */
+        mf_date_t start_date;    /* assessments, S47s; MF_DATE_NONE otherwise */
+        mf_instant_t due_at;
+        int32_t working_days_elapsed;
+        mf_instant_t raised_at;
+} mf_alert_out_t;
 
 /* The wire type name ("referral_enriched", "indicators", "deadletter"). */
 const char *mf_output_type_name(mf_output_kind_t k);
@@ -58,11 +83,12 @@ typedef struct {
                 const mf_referral_out_t *referral;
                 const mf_indicators_out_t *indicators;
                 const mf_deadletter_out_t *deadletter;
+                const mf_alert_out_t *alert;
         } u;
 } mf_output_t;
 
-/* Appends the record's Kafka key (EVENTS.md): la:referral_id, la, or
- * topic:partition:offset. */
+/* Appends the record's Kafka key (EVENTS.md): la:referral_id, la,
+ * topic:partition:offset, or la:item_type:item_id:kind. */
 mf_err_t mf_output_key(mf_buf_t *out, const mf_output_t *o);
 /* Appends the record as one JSON object and a newline. A dead letter's
  * payload is base64 in JSON. */

@@ -18,6 +18,7 @@ struct mf_pipeline_s {
         mf_date_t today;
         mf_date_t last_sweep;
         mf_pipeline_stats_t stats;
+        mf_alert_leads_t leads;
 };
 
 mf_date_t mf_horizon_first(mf_date_t d) {
@@ -29,6 +30,8 @@ mf_pipeline_t *mf_pipeline_new(const mf_pipeline_conf_t *conf) {
         if (!p)
                 return NULL;
         p->conf = *conf;
+        p->leads = conf->leads ? *conf->leads : MF_ALERT_LEADS_DEFAULT;
+        p->conf.leads = NULL;
         p->now = MF_INSTANT_NONE;
         p->today = p->last_sweep = MF_DATE_NONE;
         mf_buf_init(&p->scratch);
@@ -146,21 +149,23 @@ static mf_err_t sweep(mf_pipeline_t *p) {
         return MF_OK;
 }
 
+static void fire_due(mf_pipeline_t *p);
+
 mf_err_t mf_pipeline_tick(mf_pipeline_t *p, mf_instant_t now) {
         if (p->now != MF_INSTANT_NONE && now <= p->now)
                 return MF_OK;
         p->now = now;
         mf_date_t d = mf_civil_date(now);
+        mf_err_t rc = MF_OK;
         if (p->today == MF_DATE_NONE) {
                 p->today = p->last_sweep = d;
-                return MF_OK;
+        } else if (d > p->today) {
+                p->today = d;
+                if (d - p->last_sweep >= MF_SWEEP_DAYS)
+                        rc = sweep(p);
         }
-        if (d <= p->today)
-                return MF_OK;
-        p->today = d;
-        if (d - p->last_sweep >= MF_SWEEP_DAYS)
-                return sweep(p);
-        return MF_OK;
+        fire_due(p);
+        return rc;
 }
 
 mf_instant_t mf_pipeline_now(const mf_pipeline_t *p) {
@@ -361,6 +366,163 @@ static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev) {
         }
 }
 
+/* ---- timeliness: deadlines and alerts ---- */
+
+/* An open-able item's timescale, as DOMAIN.md defines it. */
+typedef struct {
+        mf_date_t start_date;
+        mf_instant_t started_at; /* contacts only */
+        mf_instant_t soon, due;  /* due_soon and due instants */
+        bool open;
+        mf_instant_t closed_at; /* when closed: the completing event's time */
+        uint32_t *stamp;
+        uint8_t *raised;
+        uint32_t child;
+} deadline_t;
+
+static bool item_deadline(const mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t slot,
+                          deadline_t *d) {
+        const mf_calendar_t *cal = p->conf.calendar;
+        memset(d, 0, sizeof(*d));
+        d->started_at = MF_INSTANT_NONE;
+        switch (kind) {
+                case MF_ITEM_CONTACT: {
+                        mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, slot);
+                        if (!c->id || !c->opened)
+                                return false;
+                        d->start_date = mf_civil_date(c->received_at);
+                        d->started_at = c->received_at;
+                        d->due = c->due_at;
+                        d->soon = c->due_at - p->leads.decision_due_soon_ms;
+                        d->open = c->decided_at == MF_INSTANT_NONE;
+                        d->closed_at = c->decided_at;
+                        d->stamp = &c->stamp, d->raised = &c->raised, d->child = c->child;
+                        return true;
+                }
+                case MF_ITEM_ASSESSMENT: {
+                        mf_assessment_t *a = mf_store_item(st, MF_ITEM_ASSESSMENT, slot);
+                        if (!a->id || !a->opened)
+                                return false;
+                        d->start_date = a->start;
+                        d->due = mf_day_end(
+                            mf_calendar_add_wd(cal, a->start, MF_ASSESSMENT_WD));
+                        d->soon = mf_day_start(mf_calendar_add_wd(
+                            cal, a->start, p->leads.assessment_due_soon_wd));
+                        d->open = a->authorised == MF_DATE_NONE;
+                        d->closed_at =
+                            d->open ? MF_INSTANT_NONE : mf_day_start(a->authorised);
+                        d->stamp = &a->stamp, d->raised = &a->raised, d->child = a->child;
+                        return true;
+                }
+                case MF_ITEM_S47: {
+                        mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, slot);
+                        if (!e->id || !e->opened)
+                                return false;
+                        d->start_date = e->strategy;
+                        d->due =
+                            mf_day_end(mf_calendar_add_wd(cal, e->strategy, MF_ICPC_WD));
+                        d->soon = mf_day_start(mf_calendar_add_wd(
+                            cal, e->strategy, p->leads.icpc_due_soon_wd));
+                        bool not_required = e->icpc_required == MF_TRI_FALSE &&
+                                            e->completed != MF_DATE_NONE;
+                        d->open = e->icpc == MF_DATE_NONE && !not_required;
+                        d->closed_at = e->icpc != MF_DATE_NONE ? mf_day_start(e->icpc)
+                                       : not_required ? mf_day_start(e->completed)
+                                                      : MF_INSTANT_NONE;
+                        d->stamp = &e->stamp, d->raised = &e->raised, d->child = e->child;
+                        return true;
+                }
+                default:
+                        return false;
+        }
+}
+
+static void raise_alert(mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t slot,
+                        const deadline_t *d, mf_alert_kind_t alert) {
+        *d->raised |= (uint8_t)(1u << alert);
+        mf_date_t until = alert == MF_ALERT_COMPLETED_LATE ? mf_civil_date(d->closed_at)
+                                                           : mf_civil_date(p->now);
+        mf_alert_out_t a = {
+            .la = mf_str(st->la, strlen(st->la)),
+            .kind = alert,
+            .item_kind = kind,
+            .item_id = mf_strpool_get(mf_store_item_id(st, (mf_item_kind_t)kind, slot)),
+            .child = d->child != MF_SLOT_NONE
+                         ? mf_strpool_get(mf_store_child(st, d->child)->id)
+                         : MF_STR_NULL,
+            .started_at = d->started_at,
+            .start_date = kind == MF_ITEM_CONTACT ? MF_DATE_NONE : d->start_date,
+            .due_at = d->due,
+            .working_days_elapsed =
+                mf_calendar_wd(p->conf.calendar, d->start_date, until),
+            .raised_at = p->now,
+        };
+        mf_output_t o = {.kind = MF_OUT_ALERT, .u.alert = &a};
+        sink(p, &o);
+}
+
+/* After any event on an item: a fresh stamp (older timers go stale), timers
+ * for what is still to come, or completed_late if it closed after its due
+ * instant. Items dated before the horizon raise nothing. */
+static mf_err_t reschedule(mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t slot) {
+        deadline_t d;
+        if (!item_deadline(p, st, kind, slot, &d))
+                return MF_OK;
+        *d.stamp = ++st->timer_stamps;
+        if (d.start_date < mf_horizon_first(p->today))
+                return MF_OK;
+        if (!d.open) {
+                if (d.closed_at > d.due && !(*d.raised & (1u << MF_ALERT_COMPLETED_LATE)))
+                        raise_alert(p, st, kind, slot, &d, MF_ALERT_COMPLETED_LATE);
+                return MF_OK;
+        }
+        mf_timer_t t = {.slot = slot, .stamp = *d.stamp, .item = (uint8_t)kind};
+        mf_err_t rc = MF_OK;
+        if (!(*d.raised & (1u << MF_ALERT_DUE_SOON))) {
+                t.at = d.soon, t.alert = MF_ALERT_DUE_SOON;
+                rc = mf_deadlines_push(&st->timers, t);
+        }
+        if (rc == MF_OK && !(*d.raised & (1u << MF_ALERT_OVERDUE))) {
+                /* Overdue once the clock has passed the due instant. */
+                t.at = d.due + 1, t.alert = MF_ALERT_OVERDUE;
+                rc = mf_deadlines_push(&st->timers, t);
+        }
+        return rc;
+}
+
+/* Raises every alert whose instant the clock has reached. */
+static void fire_due(mf_pipeline_t *p) {
+        mf_date_t first = mf_horizon_first(p->today);
+        for (size_t i = 0; i < p->nstores; i++) {
+                mf_store_t *st = p->stores[i];
+                mf_timer_t t;
+                while (mf_deadlines_pop_due(&st->timers, p->now, &t)) {
+                        deadline_t d;
+                        if (t.slot >= st->items[t.item].slab.len ||
+                            !item_deadline(p, st, t.item, t.slot, &d) ||
+                            *d.stamp != t.stamp || !d.open ||
+                            (*d.raised & (1u << t.alert)) || d.start_date < first)
+                                continue; /* stale, closed, already raised, or too old */
+                        raise_alert(p, st, t.item, t.slot, &d, (mf_alert_kind_t)t.alert);
+                }
+        }
+}
+
+static int item_kind_of(mf_event_type_t t) {
+        switch (t) {
+                case MF_EV_CONTACT:
+                case MF_EV_CONTACT_DECISION:
+                        return MF_ITEM_CONTACT;
+                case MF_EV_REFERRAL:
+                        return MF_ITEM_REFERRAL;
+                case MF_EV_ASSESSMENT_STARTED:
+                case MF_EV_ASSESSMENT_AUTHORISED:
+                        return MF_ITEM_ASSESSMENT;
+                default:
+                        return MF_ITEM_S47;
+        }
+}
+
 mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t payload,
                                 const mf_origin_t *origin) {
         TRY(mf_pipeline_tick(p, mf_event_time(ev)));
@@ -397,6 +559,13 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                 default:
                         rc = apply_s47(st, ev);
                         break;
+        }
+        if (rc == MF_OK && item_kind_of(ev->type) != MF_ITEM_REFERRAL) {
+                uint32_t slot = mf_store_find(st, (mf_item_kind_t)item_kind_of(ev->type),
+                                              ev->item_id);
+                if (slot != MF_SLOT_NONE)
+                        rc = reschedule(p, st, item_kind_of(ev->type), slot);
+                fire_due(p); /* a late event's item may be due already */
         }
         if (rc == MF_OK) {
                 p->stats.applied++;

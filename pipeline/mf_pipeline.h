@@ -27,10 +27,21 @@
 
 typedef void (*mf_sink_fn)(void *opaque, const mf_output_t *out);
 
+/* When due_soon alerts are raised (DOMAIN.md "Alerts"). */
+typedef struct {
+        int64_t decision_due_soon_ms;   /* before a decision's due instant */
+        int32_t assessment_due_soon_wd; /* working days after the start */
+        int32_t icpc_due_soon_wd;       /* working days after the strategy discussion */
+} mf_alert_leads_t;
+
+/* DOMAIN.md's defaults: 4 hours, 40 and 12 working days. */
+#define MF_ALERT_LEADS_DEFAULT ((mf_alert_leads_t){4 * 3600000LL, 40, 12})
+
 typedef struct {
         const mf_calendar_t *calendar; /* borrowed; must outlive the pipeline */
         mf_sink_fn sink;
         void *opaque;
+        const mf_alert_leads_t *leads; /* NULL: MF_ALERT_LEADS_DEFAULT */
 } mf_pipeline_conf_t;
 
 /* Where an input record came from, for dead letters. */

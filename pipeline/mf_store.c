@@ -59,6 +59,7 @@ mf_store_t *mf_store_new(mf_str_t la) {
         for (int k = 0; k < MF_ITEM__COUNT; k++)
                 table_init(&st->items[k], item_size[k]);
         mf_seen_init(&st->seen);
+        mf_deadlines_init(&st->timers);
         st->nsources = 1;
         return st;
 }
@@ -70,6 +71,7 @@ void mf_store_free(mf_store_t *st) {
         for (int k = 0; k < MF_ITEM__COUNT; k++)
                 table_destroy(&st->items[k]);
         mf_seen_destroy(&st->seen);
+        mf_deadlines_destroy(&st->timers);
         mf_strpool_free(st->strings);
         free(st);
 }

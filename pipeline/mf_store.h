@@ -22,6 +22,7 @@
 #ifndef MF_STORE_H
 #define MF_STORE_H
 
+#include "mf_deadline.h"
 #include "mf_event.h"
 #include "mf_index.h"
 #include "mf_pool.h"
@@ -70,6 +71,8 @@ typedef struct {
         uint8_t source;
         uint8_t gender, ethnicity, disability;
         mf_date_t birth_date;
+        uint32_t stamp; /* timers set with another stamp are stale */
+        uint8_t raised; /* alerts raised, a bit per mf_alert_kind_t */
 } mf_contact_t;
 
 typedef struct {
@@ -97,6 +100,8 @@ typedef struct {
         mf_date_t authorised; /* MF_DATE_NONE: open */
         uint8_t child_seen;   /* mf_tri_t */
         uint8_t outcome;      /* mf_assessment_outcome_t */
+        uint32_t stamp;
+        uint8_t raised;
 } mf_assessment_t;
 
 typedef struct {
@@ -109,6 +114,8 @@ typedef struct {
         uint8_t icpc_required; /* mf_tri_t */
         mf_date_t icpc;        /* MF_DATE_NONE: no ICPC yet */
         bool cp_plan;
+        uint32_t stamp;
+        uint8_t raised;
 } mf_s47_t;
 
 typedef enum {
@@ -134,7 +141,9 @@ typedef struct mf_store_s {
         /* Interned source codes; sources[0] is unused ("not recorded"). */
         const char *sources[MF_SOURCE_MAX + 1];
         unsigned nsources;
-        uint32_t stamp; /* for mf_child_t.mark */
+        uint32_t stamp;        /* for mf_child_t.mark */
+        mf_deadlines_t timers; /* timeliness alerts of this authority's items */
+        uint32_t timer_stamps; /* the last stamp given to an item */
 } mf_store_t;
 
 mf_store_t *mf_store_new(mf_str_t la);
