@@ -144,6 +144,17 @@ static void test_sink(void *opaque, const mf_output_t *o) {
                         r->revision = o->u.referral->revision;
                         break;
                 }
+                case MF_OUT_ALERT: {
+                        assert_true(t->nalerts < MF_ARRAY_LEN(t->alerts));
+                        mf_test_alert_t *a = &t->alerts[t->nalerts++];
+                        a->kind = o->u.alert->kind;
+                        a->item_kind = o->u.alert->item_kind;
+                        copy_str(a->item_id, sizeof(a->item_id), o->u.alert->item_id);
+                        a->due_at = o->u.alert->due_at;
+                        a->raised_at = o->u.alert->raised_at;
+                        a->wd = o->u.alert->working_days_elapsed;
+                        break;
+                }
                 case MF_OUT_DEADLETTER:
                         assert_true(t->ndeadletters < MF_ARRAY_LEN(t->deadletters));
                         t->deadletters[t->ndeadletters++] = o->u.deadletter->reason;
@@ -190,6 +201,23 @@ size_t mf_test_referral_count(const mf_test_pipe_t *t, const char *rid) {
         for (size_t i = 0; i < t->nreferrals; i++)
                 n += !strcmp(t->referrals[i].referral_id, rid);
         return n;
+}
+
+size_t mf_test_alert_count(const mf_test_pipe_t *t, const char *item_id,
+                           mf_alert_kind_t kind) {
+        size_t n = 0;
+        for (size_t i = 0; i < t->nalerts; i++)
+                n += t->alerts[i].kind == kind && !strcmp(t->alerts[i].item_id, item_id);
+        return n;
+}
+
+const mf_test_alert_t *mf_test_alert(const mf_test_pipe_t *t, const char *item_id,
+                                     mf_alert_kind_t kind) {
+        assert_int_equal(mf_test_alert_count(t, item_id, kind), 1);
+        for (size_t i = 0; i < t->nalerts; i++)
+                if (t->alerts[i].kind == kind && !strcmp(t->alerts[i].item_id, item_id))
+                        return &t->alerts[i];
+        return NULL;
 }
 
 void mf_test_figures(mf_test_pipe_t *t, const char *as_of, mf_indicators_t *out) {

@@ -59,8 +59,20 @@ typedef struct {
         uint32_t revision;
 } mf_test_referral_out_t;
 
+/* An alert as the sink saw it. */
+typedef struct {
+        mf_alert_kind_t kind;
+        int item_kind;
+        char item_id[80];
+        mf_instant_t due_at;
+        mf_instant_t raised_at;
+        int32_t wd;
+} mf_test_alert_t;
+
 /* A pipeline whose sink records what it emits. */
 typedef struct {
+        mf_test_alert_t alerts[256];
+        size_t nalerts;
         mf_calendar_t *cal;
         mf_pipeline_t *p;
         mf_test_referral_out_t referrals[256];
@@ -79,6 +91,13 @@ const mf_test_referral_out_t *mf_test_last_referral(const mf_test_pipe_t *t,
                                                     const char *rid);
 /* Number of records emitted for a referral id. */
 size_t mf_test_referral_count(const mf_test_pipe_t *t, const char *rid);
+/* Alerts of one kind for one item id. */
+size_t mf_test_alert_count(const mf_test_pipe_t *t, const char *item_id,
+                           mf_alert_kind_t kind);
+/* Fails the test unless exactly one such alert exists; returns it. */
+const mf_test_alert_t *mf_test_alert(const mf_test_pipe_t *t, const char *item_id,
+                                     mf_alert_kind_t kind);
+
 /* The figures of MF_TEST_LA as of a date. */
 void mf_test_figures(mf_test_pipe_t *t, const char *as_of, mf_indicators_t *out);
 #endif

@@ -114,6 +114,7 @@ static void test_state_before_horizon_is_released_and_memory_stays_flat(void **s
                 mf_date_format(start + day, date);
                 push(t, mf_test_referral(e, c, r, date));
                 t->nreferrals = 0; /* not kept: only counts matter here */
+                t->nalerts = 0;
                 if (day == 2 * 365 + 60)
                         live_at_2y = mf_store_count(
                             mf_pipeline_store(t->p, MF_STR_LIT(MF_TEST_LA)),
@@ -226,6 +227,123 @@ static void test_same_event_id_in_two_authorities_is_not_a_duplicate(void **stat
         assert_int_equal(mf_pipeline_stats(t->p)->applied, 2);
 }
 
+/* ---- timeliness alerts ---- */
+
+static void tick(mf_test_pipe_t *t, const char *utc) {
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc(utc)), MF_OK);
+}
+
+static void test_friday_afternoon_contact_due_soon_then_overdue_on_monday(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* Friday 2023-11-03 15:00 GMT: due Monday 15:00, due soon at 11:00. */
+        push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-11-03T15:00:00")));
+        tick(t, "2023-11-06T10:59:59");
+        assert_int_equal(t->nalerts, 0);
+        tick(t, "2023-11-06T11:00:00");
+        const mf_test_alert_t *a = mf_test_alert(t, "k1", MF_ALERT_DUE_SOON);
+        assert_int_equal(a->due_at, mf_test_utc("2023-11-06T15:00:00"));
+        assert_int_equal(a->item_kind, MF_ITEM_CONTACT);
+        assert_int_equal(a->wd, 1);
+        tick(t, "2023-11-06T15:00:00");
+        assert_int_equal(mf_test_alert_count(t, "k1", MF_ALERT_OVERDUE), 0);
+        tick(t, "2023-11-06T15:00:01");
+        assert_int_equal(mf_test_alert(t, "k1", MF_ALERT_OVERDUE)->raised_at,
+                         mf_test_utc("2023-11-06T15:00:01"));
+        /* A decision now is late: once, and nothing repeats. */
+        push(t, mf_test_decision("e2", "c1", "k1", mf_test_utc("2023-11-06T16:00:00"),
+                                 MF_OUTCOME_NFA));
+        mf_test_alert(t, "k1", MF_ALERT_COMPLETED_LATE);
+        tick(t, "2023-11-20T12:00:00");
+        assert_int_equal(t->nalerts, 3);
+}
+
+static void test_saturday_contact_due_at_the_end_of_monday(void **state) {
+        mf_test_pipe_t *t = *state;
+        push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-11-04T09:00:00")));
+        tick(t, "2023-11-07T00:00:00");
+        assert_int_equal(mf_test_alert(t, "k1", MF_ALERT_OVERDUE)->due_at,
+                         mf_test_utc("2023-11-06T23:59:59") + 999);
+}
+
+static void test_contact_before_christmas_bank_holidays_due_on_wednesday(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* Friday 2023-12-22 10:00: Monday 25 and Tuesday 26 are bank holidays. */
+        push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-12-22T10:00:00")));
+        tick(t, "2023-12-27T12:00:00");
+        assert_int_equal(mf_test_alert(t, "k1", MF_ALERT_OVERDUE)->due_at,
+                         mf_test_utc("2023-12-27T10:00:00"));
+}
+
+static void test_contact_across_the_clocks_changing_keeps_local_time(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* Friday 2023-10-27 15:00 BST (14:00Z); Monday 15:00 GMT is 15:00Z. */
+        push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-10-27T14:00:00")));
+        tick(t, "2023-10-30T16:00:00");
+        assert_int_equal(mf_test_alert(t, "k1", MF_ALERT_OVERDUE)->due_at,
+                         mf_test_utc("2023-10-30T15:00:00"));
+}
+
+static void
+test_assessment_started_on_christmas_eve_due_on_45th_working_day(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* From Tuesday 2024-12-24: the 40th working day is 2025-02-21, the 45th
+         * 2025-02-28 (25, 26 December and 1 January are bank holidays). */
+        push(t, mf_test_assessment_started("e1", "c1", "a1", "2024-12-24"));
+        tick(t, "2025-02-20T23:00:00");
+        assert_int_equal(mf_test_alert_count(t, "a1", MF_ALERT_DUE_SOON), 0);
+        tick(t, "2025-02-21T00:00:00");
+        assert_int_equal(mf_test_alert(t, "a1", MF_ALERT_DUE_SOON)->wd, 40);
+        tick(t, "2025-02-28T23:59:59");
+        assert_int_equal(mf_test_alert_count(t, "a1", MF_ALERT_OVERDUE), 0);
+        tick(t, "2025-03-01T00:00:00");
+        const mf_test_alert_t *a = mf_test_alert(t, "a1", MF_ALERT_OVERDUE);
+        assert_int_equal(a->due_at, mf_test_utc("2025-02-28T23:59:59") + 999);
+}
+
+static void test_icpc_on_15th_working_day_is_not_late_and_a_day_later_is(void **state) {
+        mf_test_pipe_t *t = *state;
+        push(t, mf_test_s47_started("e1", "c1", "s1", "2023-10-02"));
+        push(t, mf_test_s47_started("e2", "c2", "s2", "2023-10-02"));
+        push(t, mf_test_icpc("e3", "c1", "s1", "2023-10-23"));
+        assert_int_equal(mf_test_alert_count(t, "s1", MF_ALERT_COMPLETED_LATE), 0);
+        assert_int_equal(mf_test_alert_count(t, "s1", MF_ALERT_OVERDUE), 0);
+        mf_test_alert(t, "s1", MF_ALERT_DUE_SOON); /* 12 working days had passed */
+        push(t, mf_test_icpc("e4", "c2", "s2", "2023-10-24"));
+        mf_test_alert(t, "s2", MF_ALERT_OVERDUE);
+        assert_int_equal(mf_test_alert(t, "s2", MF_ALERT_COMPLETED_LATE)->wd, 16);
+}
+
+static void test_item_closed_before_due_soon_raises_nothing(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* In event-time order: an event arriving after the clock passed an
+         * instant would (rightly) find its item open at that instant. */
+        push(t, mf_test_assessment_started("e1", "c1", "a1", "2023-09-04"));
+        push(t, mf_test_s47_started("e3", "c2", "s1", "2023-09-04"));
+        push(t, mf_test_s47_outcome("e4", "c2", "s1", "2023-09-08", false));
+        push(t, mf_test_assessment_authorised("e2", "c1", "a1", "2023-09-20"));
+        tick(t, "2024-01-31T12:00:00");
+        assert_int_equal(t->nalerts, 0);
+}
+
+static void test_corrected_start_no_second_alert_and_figure_recovers(void **state) {
+        mf_test_pipe_t *t = *state;
+        mf_indicators_t f;
+        push(t, mf_test_assessment_started("e1", "c1", "a1", "2023-08-01"));
+        tick(t, "2023-10-20T12:00:00");
+        mf_test_alert(t, "a1", MF_ALERT_OVERDUE);
+        mf_test_figures(t, "2023-10-20", &f);
+        assert_int_equal(f.assessments_overdue, 1);
+        /* The start was really 2023-10-02: not overdue after all. */
+        push(t, mf_test_assessment_started("e2", "c1", "a1", "2023-10-02"));
+        mf_test_figures(t, "2023-10-20", &f);
+        assert_int_equal(f.assessments_overdue, 0);
+        /* Past the corrected due date, still only the one overdue alert. */
+        tick(t, "2024-01-10T12:00:00");
+        assert_int_equal(mf_test_alert_count(t, "a1", MF_ALERT_OVERDUE), 1);
+        mf_test_figures(t, "2024-01-10", &f);
+        assert_int_equal(f.assessments_overdue, 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -242,6 +360,14 @@ int main(void) {
             T(test_msgpack_message_with_trailing_bytes_is_bad_encoding),
             T(test_indicators_emitted_once_per_authority),
             T(test_same_event_id_in_two_authorities_is_not_a_duplicate),
+            T(test_friday_afternoon_contact_due_soon_then_overdue_on_monday),
+            T(test_saturday_contact_due_at_the_end_of_monday),
+            T(test_contact_before_christmas_bank_holidays_due_on_wednesday),
+            T(test_contact_across_the_clocks_changing_keeps_local_time),
+            T(test_assessment_started_on_christmas_eve_due_on_45th_working_day),
+            T(test_icpc_on_15th_working_day_is_not_late_and_a_day_later_is),
+            T(test_item_closed_before_due_soon_raises_nothing),
+            T(test_corrected_start_no_second_alert_and_figure_recovers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
