@@ -55,7 +55,7 @@ class Broker:
 class Daemon:
     def __init__(self, work, broker, name="d1", guarantee="exactly_once",
                  input_encoding="msgpack", output_encoding="json", group="mashflow-test",
-                 librdkafka=""):
+                 librdkafka="", extra=""):
         self.log_path = os.path.join(work, f"{name}.log")
         self.conf = os.path.join(work, f"{name}.conf")
         with open(self.conf, "w") as f:
@@ -72,6 +72,7 @@ encoding = {output_encoding}
 indicators_interval_s = 1
 [log]
 level = info
+{extra}
 [librdkafka]
 session.timeout.ms = 6000
 heartbeat.interval.ms = 500
@@ -365,6 +366,53 @@ def case_produce_errors(work):
         got = wait_stable(broker, "mashflow.referrals", settle=15)
         want_ref, _, _ = replay(events, work)
         compare_referrals(got, want_ref, "through failing produce requests")
+        check("SIGTERM: exit 0", d.stop() == 0)
+    finally:
+        broker.stop()
+
+
+def case_wallclock_alert(work):
+    """With no input at all, the daemon's wall-clock ticks raise an alert when
+    its instant comes: a contact received now gets a decision lead chosen so
+    that its due_soon instant falls one to two minutes later."""
+    now = int(time.time() * 1000)
+    contact = {"v": 1, "type": "contact", "id": "w-e1", "la": "302", "child": "wc1",
+               "contact_id": "wk1", "received_at": now}
+    # The due instant, from the product's own calendar, via replay.
+    path = os.path.join(work, "contact.ndjson")
+    with open(path, "w") as f:
+        f.write(json.dumps(contact) + "\n")
+    far = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    out = subprocess.run([BIN, "replay", "--quiet", "--table", "none", "--as-of", far,
+                          "--alerts", "-", path], capture_output=True, text=True, check=True)
+    due = json.loads(out.stdout.splitlines()[0])["due_at"]
+    # One minute less lead than fits: the instant falls 60 to 120 s from now,
+    # after the daemon has started and taken the contact.
+    lead_min = (due - now) // 60000 - 1
+    soon = due - lead_min * 60000
+    broker = Broker(work)
+    try:
+        d = Daemon(work, broker, input_encoding="json",
+                   extra=f"[alerts]\ndecision_due_soon_minutes = {lead_min}\n")
+        check("daemon: partitions live", d.wait_live())
+        subprocess.run(["kcat", "-b", broker.bootstrap, "-P", "-t", "mashflow.events", "-K", "|"],
+                       input=f"302|{json.dumps(contact)}\n", text=True, check=True)
+        time.sleep(3)
+        early = [json.loads(v) for _, v in read_topic(broker, "mashflow.alerts")]
+        check("the contact arrived before its due_soon instant", time.time() * 1000 < soon)
+        check("no alert before its instant", not early, str(early))
+        deadline = time.time() + 150
+        alerts = []
+        while time.time() < deadline and not alerts:
+            alerts = [json.loads(v) for _, v in read_topic(broker, "mashflow.alerts")]
+            time.sleep(2)
+        check("due_soon raised by the clock with no further input",
+              len(alerts) == 1 and alerts[0]["kind"] == "due_soon" and
+              alerts[0]["item_id"] == "wk1", str(alerts))
+        if alerts:
+            lag = alerts[0]["raised_at"] - soon
+            print(f"     raised {lag} ms after its instant (ticks are once a second)")
+            check("raised within two seconds of its instant", 0 <= lag <= 2000, str(lag))
         check("SIGTERM: exit 0", d.stop() == 0)
     finally:
         broker.stop()
