@@ -660,6 +660,36 @@ mf_err_t mf_pipeline_emit_indicators(mf_pipeline_t *p, mf_date_t as_of) {
         return rc;
 }
 
+size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, size_t max) {
+        mf_store_t *st = mf_pipeline_store(p, la);
+        if (!st || !max)
+                return 0;
+        static const int kinds[] = {MF_ITEM_CONTACT, MF_ITEM_ASSESSMENT, MF_ITEM_S47};
+        mf_date_t first = mf_horizon_first(p->today);
+        size_t n = 0;
+        for (size_t k = 0; k < MF_ARRAY_LEN(kinds); k++) {
+                const mf_slab_t *slab = &st->items[kinds[k]].slab;
+                for (uint32_t s = 0; s < slab->len; s++) {
+                        deadline_t d;
+                        if (!item_deadline(p, st, kinds[k], s, &d) || !d.open ||
+                            d.start_date < first ||
+                            (n == max && d.due >= out[n - 1].due_at))
+                                continue;
+                        /* Insertion into a short sorted list: max is a screenful. */
+                        size_t i = n < max ? n++ : max - 1;
+                        while (i > 0 && out[i - 1].due_at > d.due) {
+                                out[i] = out[i - 1];
+                                i--;
+                        }
+                        out[i] = (mf_nearest_t){kinds[k],
+                                                mf_strpool_get(mf_store_item_id(
+                                                    st, (mf_item_kind_t)kinds[k], s)),
+                                                d.start_date, d.due};
+                }
+        }
+        return n;
+}
+
 const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p) {
         return &p->stats;
 }

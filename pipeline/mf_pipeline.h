@@ -111,6 +111,19 @@ mf_err_t mf_pipeline_indicators(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
  * as an indicators record. */
 mf_err_t mf_pipeline_emit_indicators(mf_pipeline_t *p, mf_date_t as_of);
 
+/* An open item and its timescale, for "nearest their deadline" lists. The
+ * item id is a view into pipeline state, valid until the next push or tick. */
+typedef struct {
+        int item_kind; /* mf_item_kind_t: contact, assessment or S47 */
+        mf_str_t item_id;
+        mf_date_t start_date;
+        mf_instant_t due_at;
+} mf_nearest_t;
+
+/* The open items of an authority nearest their deadline (overdue ones
+ * first), at most `max`, earliest due first. Returns how many were written. */
+size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, size_t max);
+
 const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p);
 /* Bytes of state held (approximate; for memory figures). */
 size_t mf_pipeline_state_bytes(const mf_pipeline_t *p);

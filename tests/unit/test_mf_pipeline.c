@@ -344,6 +344,27 @@ static void test_corrected_start_no_second_alert_and_figure_recovers(void **stat
         assert_int_equal(f.assessments_overdue, 1);
 }
 
+static void test_nearest_lists_open_items_by_due_instant(void **state) {
+        mf_test_pipe_t *t = *state;
+        push(t, mf_test_assessment_started("e1", "c1", "a1",
+                                           "2023-09-04"));            /* due 2023-11-06 */
+        push(t, mf_test_s47_started("e2", "c2", "s1", "2023-10-02")); /* due 2023-10-23 */
+        push(t, mf_test_s47_started("e3", "c3", "s2", "2023-10-03")); /* due 2023-10-24 */
+        push(t, mf_test_icpc("e4", "c3", "s2", "2023-10-10"));        /* closed */
+        push(t, mf_test_contact("e5", "c4", "k1", mf_test_utc("2023-10-10T09:00:00")));
+        mf_nearest_t out[2];
+        size_t n = mf_pipeline_nearest(t->p, MF_STR_LIT(MF_TEST_LA), out, 2);
+        assert_int_equal(n, 2);
+        /* The contact (received 10:00 BST, due 10:00 BST next day) first, then s1. */
+        assert_int_equal(out[0].item_kind, MF_ITEM_CONTACT);
+        assert_true(mf_str_eq_cstr(out[0].item_id, "k1"));
+        assert_int_equal(out[0].due_at, mf_test_utc("2023-10-11T09:00:00"));
+        assert_true(mf_str_eq_cstr(out[1].item_id, "s1"));
+        mf_nearest_t all[8];
+        assert_int_equal(mf_pipeline_nearest(t->p, MF_STR_LIT(MF_TEST_LA), all, 8), 3);
+        assert_true(mf_str_eq_cstr(all[2].item_id, "a1"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -368,6 +389,7 @@ int main(void) {
             T(test_icpc_on_15th_working_day_is_not_late_and_a_day_later_is),
             T(test_item_closed_before_due_soon_raises_nothing),
             T(test_corrected_start_no_second_alert_and_figure_recovers),
+            T(test_nearest_lists_open_items_by_due_instant),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
