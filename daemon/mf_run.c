@@ -571,6 +571,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 static void on_tick(uv_timer_t *h) {
         mf_run_t *r = h->data;
+        /* librdkafka counts an application that stops polling as gone
+         * (max.poll.interval.ms) even when there is simply nothing to read:
+         * poll once a second whatever the traffic. */
+        consume(r);
         uint64_t now = wall_ms();
         bool indicators =
             now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;

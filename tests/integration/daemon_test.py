@@ -449,6 +449,8 @@ def case_idle_cpu(work):
         used = cpu_seconds(d.proc.pid) - before
         print(f"     CPU time over 60 s idle: {used:.2f} s ({used / 60:.2%})")
         check("idle daemon uses under 2% of a core", used < 1.2, f"{used:.2f} s")
+        check("idle daemon stays in its group (it keeps polling with no traffic)",
+              "maximum poll interval" not in d.log_text() and "revoked" not in d.log_text())
         check("SIGTERM: exit 0", d.stop() == 0)
     finally:
         broker.stop()
