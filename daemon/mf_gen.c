@@ -570,11 +570,7 @@ static int contact(gen_t *g, int la, mf_date_t day) {
                 a->nrecent++;
 
         /* The decision: within one working day for most (DOMAIN.md's rule). */
-        mf_date_t rd = mf_civil_date(received);
-        mf_date_t next = mf_calendar_next_wd(cal, rd);
-        int64_t due = mf_calendar_is_working_day(cal, rd)
-                          ? mf_instant_from_civil(next, mf_civil_time_of_day_ms(received))
-                          : mf_day_end(next);
+        int64_t due = mf_calendar_decision_due(cal, received);
         int64_t decided = chance(r, P_DECIDED_IN_TIME)
                               ? received + (int64_t)((double)(due - received) *
                                                      (0.05 + 0.9 * uniform(r)))

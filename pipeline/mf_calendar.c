@@ -240,3 +240,11 @@ mf_date_t mf_calendar_add_wd(const mf_calendar_t *cal, mf_date_t date, int32_t n
 mf_date_t mf_calendar_next_wd(const mf_calendar_t *cal, mf_date_t date) {
         return mf_calendar_add_wd(cal, date, 1);
 }
+
+mf_instant_t mf_calendar_decision_due(const mf_calendar_t *cal, mf_instant_t received) {
+        mf_date_t rd = mf_civil_date(received);
+        mf_date_t next = mf_calendar_next_wd(cal, rd);
+        if (mf_calendar_is_working_day(cal, rd))
+                return mf_instant_from_civil(next, mf_civil_time_of_day_ms(received));
+        return mf_day_end(next);
+}

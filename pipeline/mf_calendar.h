@@ -48,5 +48,10 @@ int32_t mf_calendar_wd(const mf_calendar_t *cal, mf_date_t a, mf_date_t b);
 mf_date_t mf_calendar_add_wd(const mf_calendar_t *cal, mf_date_t date, int32_t n);
 /* The first working day strictly after date. */
 mf_date_t mf_calendar_next_wd(const mf_calendar_t *cal, mf_date_t date);
+/* When a decision on a contact received at `received` is due (DOMAIN.md): at
+ * the same local clock time on the next working day; for a contact received
+ * on a non-working day, at the end (23:59:59.999 local) of the first working
+ * day after it. */
+mf_instant_t mf_calendar_decision_due(const mf_calendar_t *cal, mf_instant_t received);
 
 #endif

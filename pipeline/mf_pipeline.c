@@ -225,17 +225,6 @@ static mf_err_t emit_referral(void *opaque, mf_store_t *st, uint32_t slot) {
 
 /* ---- stages ---- */
 
-/* DOMAIN.md: a decision is due at the same local clock time on the next
- * working day; a contact received on a non-working day is due at the end of
- * the first working day after it. */
-static mf_instant_t contact_due(const mf_calendar_t *cal, mf_instant_t received) {
-        mf_date_t rd = mf_civil_date(received);
-        mf_date_t next = mf_calendar_next_wd(cal, rd);
-        if (mf_calendar_is_working_day(cal, rd))
-                return mf_instant_from_civil(next, mf_civil_time_of_day_ms(received));
-        return mf_day_end(next);
-}
-
 #define TRY(expr)                      \
         do {                           \
                 mf_err_t rc_ = (expr); \
@@ -278,7 +267,7 @@ static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t
         mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
         c->opened = true;
         c->received_at = ev->u.contact.received_at;
-        c->due_at = contact_due(p->conf.calendar, c->received_at);
+        c->due_at = mf_calendar_decision_due(p->conf.calendar, c->received_at);
         c->source = mf_store_source(st, ev->u.contact.source);
         c->gender = (uint8_t)ev->u.contact.gender;
         c->birth_date = ev->u.contact.birth_date;
