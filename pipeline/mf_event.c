@@ -176,9 +176,10 @@ typedef struct {
 } slots_t;
 
 static int key_lookup(const char *p, size_t n) {
-        /* 27 short keys: a length switch first keeps this to a memcmp or two. */
+        /* 27 short keys, scanned in order; strnlen reads a name only as far
+         * as the key's length (keys may hold NUL bytes, names may not). */
         for (int k = 0; k < K__COUNT; k++)
-                if (strlen(key_names[k]) == n && memcmp(key_names[k], p, n) == 0)
+                if (strnlen(key_names[k], n + 1) == n && memcmp(key_names[k], p, n) == 0)
                         return k;
         return -1;
 }
