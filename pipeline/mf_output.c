@@ -91,14 +91,18 @@ static void w_strv(writer_t *w, mf_str_t s) {
         }
 }
 
-static void w_key(writer_t *w, const char *k) {
+static void w_keyv(writer_t *w, mf_str_t k) {
         w->left[w->depth]--;
         if (w->json && !w->first[w->depth])
                 w_raw(w, ",", 1);
         w->first[w->depth] = false;
-        w_strv(w, mf_str(k, strlen(k)));
+        w_strv(w, k);
         if (w->json)
                 w_raw(w, ":", 1);
+}
+
+static void w_key(writer_t *w, const char *k) {
+        w_keyv(w, mf_str(k, strlen(k)));
 }
 
 static void w_int(writer_t *w, int64_t v) {
@@ -294,14 +298,7 @@ static void write_breakdown(writer_t *w, const mf_breakdown_t *b, const mf_store
         for (unsigned i = 0; i <= MF_SOURCE_MAX; i++) {
                 if (!b->source[i])
                         continue;
-                mf_str_t name = mf_store_source_name(st, (uint8_t)i);
-                w->left[w->depth]--;
-                if (w->json && !w->first[w->depth])
-                        w_raw(w, ",", 1);
-                w->first[w->depth] = false;
-                w_strv(w, name);
-                if (w->json)
-                        w_raw(w, ":", 1);
+                w_keyv(w, mf_store_source_name(st, (uint8_t)i));
                 w_int(w, b->source[i]);
         }
         w_end(w);
