@@ -44,7 +44,6 @@ typedef struct {
         char *transactional_id;
         int64_t batch_max_records;
         int64_t batch_max_ms;
-        int64_t restore_max_ms;
         /* [outputs] */
         char *referrals_topic;
         char *alerts_topic;
