@@ -11,6 +11,10 @@
  * offsets-for-times) with its outputs muted up to the group's committed
  * offset, then it goes live. On revocation its state is dropped.
  *
+ * The clock: each pipeline's clock is the latest of its events' times and
+ * the processing clock (wall time, or a clock file for tests), so deadlines
+ * fire with no traffic at all.
+ *
  * Exactly-once: outputs of a batch of input records and the batch's consumer
  * offsets are committed in one Kafka transaction (KIP-447 style, with the
  * consumer group's metadata). A batch closes after batch_max_records records
@@ -87,12 +91,51 @@ struct mf_run_s {
         int exit_code;
         mf_buf_t key, val;
         mf_run_stats_t stats;
+        const char *clock_file; /* NULL: the clock is wall time */
+        mf_instant_t clock_set; /* the last instant read from clock_file */
 };
 
 static uint64_t wall_ms(void) {
         struct timeval tv;
         gettimeofday(&tv, NULL);
         return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/* Reads the clock file: milliseconds since the epoch, or YYYY-MM-DD for the
+ * end of that day in England. */
+static bool read_clock_file(const char *path, mf_instant_t *out) {
+        char buf[64] = "";
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+                fclose(f);
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+                n--;
+        buf[n] = '\0';
+        mf_date_t d;
+        char *end = NULL;
+        long long ms = strtoll(buf, &end, 10);
+        if (n == 10 && mf_date_parse(buf, n, &d))
+                *out = mf_day_end(d);
+        else if (n && end == buf + n && ms >= 0)
+                *out = (mf_instant_t)ms;
+        else
+                return false;
+        return true;
+}
+
+/* The processing clock: wall time, or the clock file's instant (for tests
+ * and drills), re-read on every call. A file that cannot be read leaves the
+ * clock where it was, with a warning. */
+static mf_instant_t clock_now(mf_run_t *r) {
+        if (!r->clock_file)
+                return (mf_instant_t)wall_ms();
+        if (!read_clock_file(r->clock_file, &r->clock_set))
+                mf_log_warn("run",
+                            "clock file %s: want milliseconds since the epoch or "
+                            "YYYY-MM-DD; the clock stays where it was",
+                            r->clock_file);
+        return r->clock_set;
 }
 
 /* ---- outputs ---- */
@@ -198,7 +241,7 @@ static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
                 free_part(p);
                 return NULL;
         }
-        mf_pipeline_tick(p->pipeline, (mf_instant_t)wall_ms());
+        mf_pipeline_tick(p->pipeline, clock_now(r));
         return p;
 }
 
@@ -222,7 +265,7 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                             rd_kafka_err2str(err));
         rd_kafka_topic_partition_list_t *times =
             rd_kafka_topic_partition_list_copy(parts);
-        mf_date_t today = mf_civil_date((mf_instant_t)wall_ms());
+        mf_date_t today = mf_civil_date(clock_now(r));
         int64_t horizon_ms = mf_day_start(mf_horizon_first(today));
         for (int i = 0; i < times->cnt; i++)
                 times->elems[i].offset = horizon_ms;
@@ -576,11 +619,12 @@ static void on_tick(uv_timer_t *h) {
          * poll once a second whatever the traffic. */
         consume(r);
         uint64_t now = wall_ms();
+        mf_instant_t clock = clock_now(r);
         bool indicators =
             now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;
         for (size_t i = 0; i < r->nparts; i++) {
                 part_t *p = r->parts[i];
-                mf_pipeline_tick(p->pipeline, (mf_instant_t)now);
+                mf_pipeline_tick(p->pipeline, clock);
                 if (indicators && p->live && mf_pipeline_la_count(p->pipeline))
                         mf_pipeline_emit_indicators(p->pipeline,
                                                     mf_pipeline_today(p->pipeline));
@@ -738,10 +782,11 @@ static void close_handle(uv_handle_t *h, void *arg) {
                 uv_close(h, NULL);
 }
 
-int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
+int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) {
         mf_run_t r;
         memset(&r, 0, sizeof(r));
         r.cfg = cfg;
+        r.clock_file = clock_file;
         r.eos = cfg->guarantee == MF_GUARANTEE_EXACTLY_ONCE;
         r.cfd[0] = r.cfd[1] = r.pfd[0] = r.pfd[1] = -1;
         mf_buf_init(&r.key);
@@ -754,6 +799,17 @@ int mf_run(mf_config_t *cfg, mf_run_stats_t *stats_out) {
                 mf_log_error("run", "calendar %s", err);
                 return 3;
         }
+        if (clock_file && !read_clock_file(clock_file, &r.clock_set)) {
+                mf_log_error("run",
+                             "clock file %s: cannot read it, or it holds neither "
+                             "milliseconds since the epoch nor YYYY-MM-DD",
+                             clock_file);
+                mf_calendar_free(r.cal);
+                return 2;
+        }
+        if (clock_file)
+                mf_log_warn("run", "the clock is the clock file %s, not wall time",
+                            clock_file);
         r.population = cfg->population_file[0] ? cfg->population_file : NULL;
         r.loop = uv_default_loop();
         int status = 1;

@@ -18,7 +18,10 @@ typedef struct {
 } mf_run_stats_t;
 
 /* Runs until SIGTERM or SIGINT (then returns 0 after committing the batch and
- * leaving the group) or a fatal error (returns 1). */
-int mf_run(mf_config_t *cfg, mf_run_stats_t *stats);
+ * leaving the group) or a fatal error (returns 1). The clock is wall time, or
+ * when clock_file is not NULL the instant written in that file (milliseconds
+ * since the epoch, or YYYY-MM-DD for the end of that day in England), re-read
+ * every second: for tests and drills that must control time. */
+int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats);
 
 #endif
