@@ -258,3 +258,47 @@ void mf_indicators_compute(mf_store_t *st, const mf_calendar_t *cal, mf_date_t a
         assessments(st, cal, w6, as_of, first_kept, out);
         s47s(st, cal, w6, as_of, first_kept, out);
 }
+
+/* The trend month holding date d (index into out[], oldest first), or -1. */
+static int month_of(const mf_month_t *m, int months, mf_date_t d) {
+        if (d < m[0].from || d > m[months - 1].to)
+                return -1;
+        int lo = 0, hi = months - 1;
+        while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (d > m[mid].to)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+void mf_indicators_trend(const mf_store_t *st, mf_date_t as_of, mf_instant_t at,
+                         int months, mf_month_t *out) {
+        memset(out, 0, sizeof(*out) * (size_t)months);
+        for (int k = 0; k < months; k++) {
+                mf_month_t *m = &out[months - 1 - k];
+                m->to = mf_date_add_months(as_of, -k);
+                m->from = mf_date_add_months(as_of, -(k + 1)) + 1;
+        }
+        const mf_slab_t *slab = &st->items[MF_ITEM_CONTACT].slab;
+        for (uint32_t s = 0; s < slab->len; s++) {
+                const mf_contact_t *c = mf_slab_at(slab, s);
+                if (!c->id || !c->opened || c->received_at > at)
+                        continue;
+                int k = month_of(out, months, mf_civil_date(c->received_at));
+                if (k >= 0)
+                        out[k].contacts++;
+        }
+        slab = &st->items[MF_ITEM_REFERRAL].slab;
+        for (uint32_t s = 0; s < slab->len; s++) {
+                const mf_referral_t *r = mf_slab_at(slab, s);
+                int k = r->id ? month_of(out, months, r->date) : -1;
+                if (k < 0)
+                        continue;
+                out[k].referrals++;
+                out[k].rereferrals.den++;
+                out[k].rereferrals.num += r->prev12 > 0;
+        }
+}

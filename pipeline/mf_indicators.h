@@ -108,6 +108,24 @@ typedef struct {
 void mf_indicators_compute(mf_store_t *st, const mf_calendar_t *cal, mf_date_t as_of,
                            mf_instant_t at, mf_date_t first_kept, mf_indicators_t *out);
 
+/* One month of the trend: (from - 1 day, to], counted as the 6-month
+ * figures count (contacts by received date, referrals by referral date,
+ * re-referrals as in rereferral_pct_6m). */
+typedef struct {
+        mf_date_t from, to;
+        uint32_t contacts;
+        uint32_t referrals;
+        mf_ratio_t rereferrals; /* num: re-referrals; den: referrals */
+} mf_month_t;
+
+#define MF_TREND_MAX_MONTHS 24
+
+/* The last `months` months to as_of, oldest first: month k before the last
+ * is (as_of - (k+1) months, as_of - k months], so the months tile the span
+ * without gap or overlap whatever the month lengths. Items received after
+ * instant `at` are not counted. months <= MF_TREND_MAX_MONTHS. */
+void mf_indicators_trend(const mf_store_t *st, mf_date_t as_of, mf_instant_t at,
+                         int months, mf_month_t *out);
 /* A ratio as a percentage; false when it has no denominator. */
 bool mf_ratio_pct(mf_ratio_t r, double *pct);
 /* Mean assessment duration in working days; false when none completed. */

@@ -679,6 +679,45 @@ size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, siz
         return n;
 }
 
+mf_err_t mf_pipeline_open_counts(mf_pipeline_t *p, mf_str_t la, mf_open_counts_t *out) {
+        memset(out, 0, sizeof(*out));
+        mf_store_t *st = mf_pipeline_store(p, la);
+        if (!st)
+                return MF_ERR_INVALID;
+        uint32_t *slot_of[MF_ITEM__COUNT] = {0};
+        slot_of[MF_ITEM_CONTACT] = &out->contacts;
+        slot_of[MF_ITEM_ASSESSMENT] = &out->assessments;
+        slot_of[MF_ITEM_S47] = &out->s47s;
+        mf_date_t first = mf_horizon_first(p->today);
+        for (int kind = 0; kind < MF_ITEM__COUNT; kind++) {
+                if (!slot_of[kind])
+                        continue;
+                const mf_slab_t *slab = &st->items[kind].slab;
+                for (uint32_t s = 0; s < slab->len; s++) {
+                        deadline_t d;
+                        if (item_deadline(p, st, kind, s, &d) && d.open &&
+                            d.start_date >= first)
+                                (*slot_of[kind])++;
+                }
+        }
+        return MF_OK;
+}
+
+mf_err_t mf_pipeline_trend(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of, int months,
+                           mf_month_t *out) {
+        bool found;
+        size_t i = la_pos(p, la, &found);
+        if (!found)
+                return MF_ERR_INVALID;
+        if (months < 1 || months > MF_TREND_MAX_MONTHS || p->today == MF_DATE_NONE ||
+            as_of > p->today ||
+            mf_window_start(as_of, months) < mf_horizon_first(p->today))
+                return MF_ERR_RANGE;
+        mf_instant_t at = as_of == p->today ? p->now : mf_day_end(as_of);
+        mf_indicators_trend(p->stores[i], as_of, at, months, out);
+        return MF_OK;
+}
+
 const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p) {
         return &p->stats;
 }

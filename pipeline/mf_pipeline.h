@@ -124,6 +124,18 @@ typedef struct {
  * first), at most `max`, earliest due first. Returns how many were written. */
 size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, size_t max);
 
+/* Open items with a deadline, by kind: contacts awaiting a decision,
+ * assessments not yet authorised, S47s awaiting their ICPC. */
+typedef struct {
+        uint32_t contacts, assessments, s47s;
+} mf_open_counts_t;
+mf_err_t mf_pipeline_open_counts(mf_pipeline_t *p, mf_str_t la, mf_open_counts_t *out);
+
+/* The trend of an authority: `months` months to as_of, oldest first (see
+ * mf_indicators_trend). Same range rules as mf_pipeline_indicators. */
+mf_err_t mf_pipeline_trend(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of, int months,
+                           mf_month_t *out);
+
 const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p);
 /* Bytes of state held (approximate; for memory figures). */
 size_t mf_pipeline_state_bytes(const mf_pipeline_t *p);

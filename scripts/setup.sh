@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
-  librdkafka-dev libuv1-dev libmsgpack-dev libxxhash-dev libssl-dev libjsmn-dev libinih-dev
+  librdkafka-dev libuv1-dev libmsgpack-dev libxxhash-dev libssl-dev libjsmn-dev libinih-dev libhttp-parser-dev
   libcmocka-dev
   python3 python3-jsonschema python3-msgpack kcat
 )

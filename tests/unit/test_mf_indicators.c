@@ -324,6 +324,89 @@ static void test_duration_bands_follow_dfe_bands(void **state) {
                 assert_int_equal(mf_duration_band(cases[i].wd), cases[i].band);
 }
 
+static void test_trend_months_tile_back_from_a_month_end(void **state) {
+        mf_test_pipe_t *t = *state;
+        /* As of 2024-03-31 the months are (.., 2023-10-31], (.., 2023-11-30],
+         * (.., 2023-12-31], (.., 2024-01-31], (.., 2024-02-29], (.., 2024-03-31]:
+         * no day lost to clamping (2024-02-29 + 1 is 2024-03-01). */
+        mf_event_t ev[] = {
+            mf_test_contact("e1", "c1", "k1", mf_test_utc("2023-09-30T12:00:00")),
+            mf_test_contact("e2", "c2", "k2", mf_test_utc("2023-10-01T12:00:00")),
+            mf_test_contact("e3", "c3", "k3", mf_test_utc("2024-02-29T12:00:00")),
+            mf_test_contact("e4", "c4", "k4", mf_test_utc("2024-03-01T12:00:00")),
+            mf_test_referral("e5", "c1", "r1", "2023-12-31"),
+            mf_test_referral("e6", "c1", "r2", "2024-01-01"), /* re-referral */
+            mf_test_referral("e7", "c2", "r3", "2024-03-31"),
+        };
+        for (size_t i = 0; i < MF_ARRAY_LEN(ev); i++)
+                mf_test_push(t, &ev[i]);
+        assert_int_equal(mf_pipeline_tick(t->p, mf_test_utc("2024-03-31T18:00:00")),
+                         MF_OK);
+        mf_month_t m[6];
+        assert_int_equal(mf_pipeline_trend(t->p, MF_STR_LIT(MF_TEST_LA),
+                                           mf_test_date("2024-03-31"), 6, m),
+                         MF_OK);
+        const char *from[] = {"2023-10-01", "2023-11-01", "2023-12-01",
+                              "2024-01-01", "2024-02-01", "2024-03-01"};
+        const char *to[] = {"2023-10-31", "2023-11-30", "2023-12-31",
+                            "2024-01-31", "2024-02-29", "2024-03-31"};
+        uint32_t contacts[] = {1, 0, 0, 0, 1, 1}, referrals[] = {0, 0, 1, 1, 0, 1};
+        uint32_t rereferrals[] = {0, 0, 0, 1, 0, 0};
+        for (int k = 0; k < 6; k++) {
+                assert_int_equal(m[k].from, mf_test_date(from[k]));
+                assert_int_equal(m[k].to, mf_test_date(to[k]));
+                assert_int_equal(m[k].contacts, contacts[k]);
+                assert_int_equal(m[k].referrals, referrals[k]);
+                assert_int_equal(m[k].rereferrals.den, referrals[k]);
+                assert_int_equal(m[k].rereferrals.num, rereferrals[k]);
+        }
+        /* The months' contacts add up to the 6-month figure. */
+        mf_indicators_t f;
+        mf_test_figures(t, "2024-03-31", &f);
+        assert_int_equal(f.contacts_6m, 3);
+        assert_int_equal(f.referrals_6m, 3);
+}
+
+static void test_trend_rejects_dates_after_the_clock_or_before_the_horizon(void **state) {
+        mf_test_pipe_t *t = *state;
+        push(t, mf_test_contact("e1", "c1", "k1", mf_test_utc("2024-03-01T12:00:00")));
+        mf_month_t m[24];
+        mf_str_t la = MF_STR_LIT(MF_TEST_LA);
+        assert_int_equal(mf_pipeline_trend(t->p, la, mf_test_date("2024-03-02"), 6, m),
+                         MF_ERR_RANGE);
+        assert_int_equal(mf_pipeline_trend(t->p, la, mf_test_date("2024-03-01"), 0, m),
+                         MF_ERR_RANGE);
+        assert_int_equal(mf_pipeline_trend(t->p, la, mf_test_date("2022-06-01"), 6, m),
+                         MF_ERR_RANGE);
+        assert_int_equal(
+            mf_pipeline_trend(t->p, MF_STR_LIT("999"), mf_test_date("2024-03-01"), 6, m),
+            MF_ERR_INVALID);
+}
+
+static void test_open_counts_follow_opening_and_closing_events(void **state) {
+        mf_test_pipe_t *t = *state;
+        mf_event_t ev[] = {
+            mf_test_contact("e1", "c1", "k1", mf_test_utc("2024-03-01T09:00:00")),
+            mf_test_contact("e2", "c2", "k2", mf_test_utc("2024-03-01T10:00:00")),
+            mf_test_decision("e3", "c1", "k1", mf_test_utc("2024-03-01T11:00:00"),
+                             MF_OUTCOME_NFA),
+            mf_test_assessment_started("e4", "c1", "a1", "2024-03-01"),
+            mf_test_s47_started("e5", "c1", "s1", "2024-03-01"),
+            mf_test_s47_started("e6", "c2", "s2", "2024-03-01"),
+            mf_test_icpc("e7", "c2", "s2", "2024-03-04"),
+        };
+        for (size_t i = 0; i < MF_ARRAY_LEN(ev); i++)
+                mf_test_push(t, &ev[i]);
+        mf_open_counts_t o;
+        assert_int_equal(mf_pipeline_open_counts(t->p, MF_STR_LIT(MF_TEST_LA), &o),
+                         MF_OK);
+        assert_int_equal(o.contacts, 1);
+        assert_int_equal(o.assessments, 1);
+        assert_int_equal(o.s47s, 1);
+        assert_int_equal(mf_pipeline_open_counts(t->p, MF_STR_LIT("999"), &o),
+                         MF_ERR_INVALID);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -344,6 +427,9 @@ int main(void) {
             T(test_icpc_before_strategy_is_a_date_error),
             T(test_rereferral_children_take_each_childs_latest_referral),
             T(test_breakdowns_use_child_demographics_from_latest_contact),
+            T(test_trend_months_tile_back_from_a_month_end),
+            T(test_trend_rejects_dates_after_the_clock_or_before_the_horizon),
+            T(test_open_counts_follow_opening_and_closing_events),
             cmocka_unit_test(test_age_bands_at_the_records_date),
             cmocka_unit_test(test_duration_bands_follow_dfe_bands),
         };
