@@ -1,4 +1,5 @@
 #include "mf_config.h"
+#include "mf_http.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -7,7 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-typedef enum { T_STR, T_INT, T_ENUM, T_LIST } type_t;
+typedef enum { T_STR, T_INT, T_ENUM, T_LIST, T_ADDR } type_t;
 
 typedef struct {
         const char *section;
@@ -77,8 +78,15 @@ static const prop_t props[] = {
      NULL, "due_soon for assessments at this many working days elapsed"},
     {"alerts", "icpc_due_soon_wd", T_INT, OFF(icpc_due_soon_wd), "12", 0, 15, NULL,
      "due_soon for ICPCs at this many working days elapsed"},
-    {"http", "listen", T_STR, OFF(http_listen), "127.0.0.1:9464", 0, 0, NULL,
-     "address:port of the HTTP endpoint"},
+    {"http", "listen", T_ADDR, OFF(http_listen), "127.0.0.1:9464", 0, 0, NULL,
+     "address:port of the HTTP endpoint (port 0: any free port, logged; empty: no "
+     "endpoint)"},
+    {"http", "max_connections", T_INT, OFF(http_max_connections), "64", 1, 10000, NULL,
+     "connections served at once; one more gets 503 and is closed"},
+    {"http", "request_timeout_ms", T_INT, OFF(http_request_timeout_ms), "10000", 100,
+     600000, NULL, "time allowed for a whole request, first byte to last (else 408)"},
+    {"http", "idle_timeout_ms", T_INT, OFF(http_idle_timeout_ms), "30000", 100, 3600000,
+     NULL, "an idle keep-alive connection is closed after this long"},
     {"privacy", "pseudonymisation_key_file", T_STR, OFF(pseudonymisation_key_file), "", 0,
      0, NULL, "key for HMAC-SHA-256 child pseudonyms on output topics (empty: raw ids)"},
     {"log", "level", T_ENUM, OFF(log_level), "info", 0, 0, levels,
@@ -91,6 +99,19 @@ static int set_value(mf_config_t *cfg, const prop_t *p, const char *value, char 
                      size_t whylen) {
         char *field = (char *)cfg + p->offset;
         switch (p->type) {
+                case T_ADDR: {
+                        char host[64];
+                        int port;
+                        if (value[0] &&
+                            !mf_http_parse_listen(value, host, sizeof(host), &port)) {
+                                snprintf(
+                                    why, whylen,
+                                    "must be ADDRESS:PORT with a numeric IPv4 address "
+                                    "or [IPv6] address, or empty");
+                                return -1;
+                        }
+                }
+                        /* fall through */
                 case T_STR: {
                         char **s = (char **)field;
                         char *copy = strdup(value);
@@ -261,7 +282,7 @@ int mf_config_load(mf_config_t *cfg, const char *path, char *errbuf, size_t errl
 
 void mf_config_destroy(mf_config_t *cfg) {
         for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
-                if (props[i].type == T_STR)
+                if (props[i].type == T_STR || props[i].type == T_ADDR)
                         free(*(char **)((char *)cfg + props[i].offset));
         for (int i = 0; i < cfg->n_input_topics; i++)
                 free(cfg->input_topics[i]);

@@ -60,6 +60,9 @@ typedef struct {
         int64_t icpc_due_soon_wd;
         /* [http] */
         char *http_listen;
+        int64_t http_max_connections;
+        int64_t http_request_timeout_ms;
+        int64_t http_idle_timeout_ms;
         /* [privacy] */
         char *pseudonymisation_key_file;
         /* [log] */

@@ -24,6 +24,7 @@
  * at_least_once flushes the producer and then commits the offsets.
  */
 #include "mf_run.h"
+#include "mf_run_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,12 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "mf_api.h"
 #include "mf_files.h"
+#include "mf_http.h"
 #include "mf_log.h"
 #include "mf_time.h"
 
@@ -49,51 +53,6 @@
 #define STOP_DEADLINE_S 60
 /* Records handled per wake-up before other loop events get a turn. */
 #define POLL_CHUNK 2000
-
-typedef struct mf_run_s mf_run_t;
-
-typedef struct {
-        mf_run_t *run;
-        char *topic;
-        int32_t partition;
-        mf_pipeline_t *pipeline;
-        int64_t restore_end; /* outputs are muted below this offset */
-        int64_t next_offset; /* the offset to commit: last processed + 1 */
-        int64_t committed;   /* what the group has committed for it */
-        bool live;
-        uint64_t records;
-} part_t;
-
-struct mf_run_s {
-        mf_config_t *cfg;
-        mf_calendar_t *cal;
-        char *population;
-        uv_loop_t *loop;
-        rd_kafka_t *consumer;
-        rd_kafka_t *producer;
-        rd_kafka_queue_t *cq, *pq;
-        int cfd[2], pfd[2];
-        uv_poll_t cpoll, ppoll;
-        uv_idle_t more;
-        uv_timer_t tick, batch;
-        uv_signal_t sigterm, sigint, sighup;
-        part_t **parts;
-        size_t nparts;
-        bool eos;
-        bool in_batch;
-        uint64_t batch_records;
-        uint64_t batch_opened_ms;
-        uint64_t last_indicators_ms;
-        bool paused;
-        int outq_high;
-        bool stopping;
-        bool rebuild_pending;
-        int exit_code;
-        mf_buf_t key, val;
-        mf_run_stats_t stats;
-        const char *clock_file; /* NULL: the clock is wall time */
-        mf_instant_t clock_set; /* the last instant read from clock_file */
-};
 
 static uint64_t wall_ms(void) {
         struct timeval tv;
@@ -127,7 +86,7 @@ static bool read_clock_file(const char *path, mf_instant_t *out) {
 /* The processing clock: wall time, or the clock file's instant (for tests
  * and drills), re-read on every call. A file that cannot be read leaves the
  * clock where it was, with a warning. */
-static mf_instant_t clock_now(mf_run_t *r) {
+mf_instant_t mf_run_clock(mf_run_t *r) {
         if (!r->clock_file)
                 return (mf_instant_t)wall_ms();
         if (!read_clock_file(r->clock_file, &r->clock_set))
@@ -136,6 +95,36 @@ static mf_instant_t clock_now(mf_run_t *r) {
                             "YYYY-MM-DD; the clock stays where it was",
                             r->clock_file);
         return r->clock_set;
+}
+
+/* ---- counts for the metrics ---- */
+
+int mf_run_topic_index(const mf_run_t *r, const char *topic) {
+        for (int i = 0; i < r->cfg->n_input_topics; i++)
+                if (!strcmp(r->cfg->input_topics[i], topic))
+                        return i;
+        return -1;
+}
+
+/* Adds what a live partition's pipeline counted since it went live. */
+static void add_live_counts(const part_t *p, mf_counts_t *c) {
+        const mf_pipeline_stats_t *now = mf_pipeline_stats(p->pipeline);
+        const mf_pipeline_stats_t *b = &p->baseline;
+        c->records += now->records - b->records;
+        c->duplicates += now->duplicates - b->duplicates;
+        for (int i = 0; i < MF_EV__COUNT; i++)
+                c->by_type[i] += now->by_type[i] - b->by_type[i];
+        for (int i = 0; i < MF_REASON__COUNT; i++)
+                c->rejected[i] += now->rejected[i] - b->rejected[i];
+}
+
+void mf_run_counts(const mf_run_t *r, int topic, mf_counts_t *out) {
+        *out = r->retired[topic];
+        for (size_t i = 0; i < r->nparts; i++) {
+                const part_t *p = r->parts[i];
+                if (p->live && mf_run_topic_index(r, p->topic) == topic)
+                        add_live_counts(p, out);
+        }
 }
 
 /* ---- outputs ---- */
@@ -156,7 +145,7 @@ static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
 static void open_batch(mf_run_t *r);
 static void pause_input(mf_run_t *r, bool pause);
 
-static void produce(mf_run_t *r, const char *topic) {
+static bool produce(mf_run_t *r, const char *topic) {
         for (;;) {
                 rd_kafka_resp_err_t err = rd_kafka_producev(
                     r->producer, RD_KAFKA_V_TOPIC(topic),
@@ -165,13 +154,13 @@ static void produce(mf_run_t *r, const char *topic) {
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         r->stats.produced++;
-                        return;
+                        return true;
                 }
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                         mf_log_error("sink", "cannot produce: %s topic=%s",
                                      rd_kafka_err2str(err), topic);
                         r->rebuild_pending = true;
-                        return;
+                        return false;
                 }
                 /* The producer's queue is full: wait for deliveries rather
                  * than drop a record, and stop taking input until it drains. */
@@ -202,7 +191,8 @@ static void sink(void *opaque, const mf_output_t *o) {
         if (r->cfg->output_encoding == MF_ENCODING_JSON && r->val.len &&
             r->val.data[r->val.len - 1] == '\n')
                 r->val.len--; /* one record per message: no line ending */
-        produce(r, output_topic(r, o->kind));
+        if (produce(r, output_topic(r, o->kind)))
+                r->produced_by_kind[o->kind]++;
 }
 
 /* ---- partitions ---- */
@@ -216,6 +206,9 @@ static part_t *find_part(mf_run_t *r, const char *topic, int32_t partition) {
 }
 
 static void free_part(part_t *p) {
+        int t = mf_run_topic_index(p->run, p->topic);
+        if (p->live && t >= 0)
+                add_live_counts(p, &p->run->retired[t]);
         mf_pipeline_free(p->pipeline);
         free(p->topic);
         free(p);
@@ -241,7 +234,7 @@ static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
                 free_part(p);
                 return NULL;
         }
-        mf_pipeline_tick(p->pipeline, clock_now(r));
+        mf_pipeline_tick(p->pipeline, mf_run_clock(r));
         return p;
 }
 
@@ -249,6 +242,7 @@ static void go_live(part_t *p, const char *why) {
         if (p->live)
                 return;
         p->live = true;
+        p->baseline = *mf_pipeline_stats(p->pipeline);
         mf_log_info("source",
                     "partition live topic=%s partition=%d restored_records=%llu (%s)",
                     p->topic, (int)p->partition, (unsigned long long)p->records, why);
@@ -258,6 +252,7 @@ static void go_live(part_t *p, const char *why) {
  * (offsets for times) to the committed offset, muted. Blocking calls: a
  * rebalance is rare and the loop has nothing better to do meanwhile. */
 static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
+        r->assigned_once = true;
         rd_kafka_resp_err_t err =
             rd_kafka_committed(r->consumer, parts, KAFKA_TIMEOUT_MS);
         if (err)
@@ -265,7 +260,7 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                             rd_kafka_err2str(err));
         rd_kafka_topic_partition_list_t *times =
             rd_kafka_topic_partition_list_copy(parts);
-        mf_date_t today = mf_civil_date(clock_now(r));
+        mf_date_t today = mf_civil_date(mf_run_clock(r));
         int64_t horizon_ms = mf_day_start(mf_horizon_first(today));
         for (int i = 0; i < times->cnt; i++)
                 times->elems[i].offset = horizon_ms;
@@ -391,6 +386,7 @@ static void open_batch(mf_run_t *r) {
         }
         r->in_batch = true;
         r->batch_records = 0;
+        r->batch_ts_len = 0; /* an aborted batch's records are processed again */
         r->batch_opened_ms = wall_ms();
 }
 
@@ -415,6 +411,12 @@ static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offset
         }
         r->stats.batches++;
         r->in_batch = false;
+        /* The batch's outputs are readable now: end-to-end latency. */
+        uint64_t now = wall_ms();
+        for (size_t i = 0; i < r->batch_ts_len; i++)
+                mf_histo_observe(&r->end_to_end,
+                                 (double)((int64_t)now - r->batch_ts[i]) / 1000.0);
+        r->batch_ts_len = 0;
 }
 
 /* Handles a transactional error: retry, abort and rebuild, or stop. Returns
@@ -514,6 +516,23 @@ static void pause_input(mf_run_t *r, bool pause) {
                     rd_kafka_outq_len(r->producer));
 }
 
+/* Keeps the record's timestamp until its batch commits, for the end-to-end
+ * latency histogram. */
+static void note_timestamp(mf_run_t *r, const rd_kafka_message_t *m) {
+        int64_t ts = rd_kafka_message_timestamp(m, NULL);
+        if (ts < 0)
+                return;
+        if (r->batch_ts_len == r->batch_ts_cap) {
+                size_t cap = r->batch_ts_cap ? r->batch_ts_cap * 2 : 1024;
+                int64_t *n = realloc(r->batch_ts, cap * sizeof(*n));
+                if (!n)
+                        return; /* a latency sample lost, nothing else */
+                r->batch_ts = n;
+                r->batch_ts_cap = cap;
+        }
+        r->batch_ts[r->batch_ts_len++] = ts;
+}
+
 static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
         if (m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -525,8 +544,12 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
         if (!p)
                 return; /* a record fetched just before its partition was revoked */
         mf_origin_t o = {mf_str(topic, strlen(topic)), m->partition, m->offset};
-        if (p->live)
+        bool live = p->live;
+        struct timespec t0, t1;
+        if (live) {
                 open_batch(r);
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+        }
         mf_err_t rc =
             r->cfg->input_encoding == MF_ENCODING_JSON
                 ? mf_pipeline_push_json(p->pipeline, m->payload, m->len, &o)
@@ -538,6 +561,17 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
                 r->exit_code = 1;
                 uv_stop(r->loop);
                 return;
+        }
+        if (live) {
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                mf_histo_observe(&r->processing,
+                                 (double)(t1.tv_sec - t0.tv_sec) +
+                                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+                note_timestamp(r, m);
+        } else {
+                int t = mf_run_topic_index(r, topic);
+                if (t >= 0)
+                        r->restored[t]++;
         }
         p->records++;
         r->stats.consumed++;
@@ -619,7 +653,8 @@ static void on_tick(uv_timer_t *h) {
          * poll once a second whatever the traffic. */
         consume(r);
         uint64_t now = wall_ms();
-        mf_instant_t clock = clock_now(r);
+        r->last_tick_ms = now;
+        mf_instant_t clock = mf_run_clock(r);
         bool indicators =
             now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;
         for (size_t i = 0; i < r->nparts; i++) {
@@ -661,6 +696,30 @@ static void on_hup(uv_signal_t *h, int signum) {
 }
 
 /* ---- set-up ---- */
+
+/* Broker reachability for /readyz: librdkafka's statistics (every couple of
+ * seconds) list each broker connection's state; any "UP" is reachable. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+        mf_run_t *r = opaque;
+        (void)rk, (void)len;
+        r->brokers_up = strstr(json, "\"state\":\"UP\"") != NULL;
+        return 0; /* librdkafka frees json */
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+        mf_run_t *r = opaque;
+        (void)rk;
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+                r->brokers_up = false;
+        mf_log_warn("rdkafka", "%s: %s", rd_kafka_err2name(err), reason);
+}
+
+static bool passthru_has(const mf_config_t *cfg, const char *name) {
+        for (int i = 0; i < cfg->n_passthru; i++)
+                if (!strcmp(cfg->passthru[i].name, name))
+                        return true;
+        return false;
+}
 
 /* librdkafka's own log lines, through ours (syslog levels). */
 static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
@@ -715,6 +774,13 @@ static int make_clients(mf_run_t *r) {
                 rd_kafka_conf_destroy(cc);
                 return -1;
         }
+        if (!passthru_has(cfg, "statistics.interval.ms") &&
+            set(cc, "statistics.interval.ms", "2000")) {
+                rd_kafka_conf_destroy(cc);
+                return -1;
+        }
+        rd_kafka_conf_set_stats_cb(cc, on_stats);
+        rd_kafka_conf_set_error_cb(cc, on_error);
         rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
         rd_kafka_conf_set_opaque(cc, r);
         r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err));
@@ -780,6 +846,46 @@ static void close_handle(uv_handle_t *h, void *arg) {
         (void)arg;
         if (!uv_is_closing(h))
                 uv_close(h, NULL);
+}
+
+/* Seconds; processing one record takes microseconds, a batch's commit up
+ * to its interval plus the broker's round trip. */
+static const double processing_bounds[] = {
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 0.1};
+static const double end_to_end_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                           1,     2.5,  5,     10,   30,  60,   300};
+
+static int start_http(mf_run_t *r) {
+        mf_histo_init(&r->processing, processing_bounds, MF_ARRAY_LEN(processing_bounds));
+        mf_histo_init(&r->end_to_end, end_to_end_bounds, MF_ARRAY_LEN(end_to_end_bounds));
+        const mf_config_t *cfg = r->cfg;
+        if (!cfg->http_listen[0])
+                return 0;
+        char host[64], err[256];
+        mf_http_conf_t hc = {.host = host,
+                             .max_connections = (int)cfg->http_max_connections,
+                             .max_header_bytes = 8192,
+                             .max_body_bytes = 1024,
+                             .request_timeout_ms = (unsigned)cfg->http_request_timeout_ms,
+                             .idle_timeout_ms = (unsigned)cfg->http_idle_timeout_ms};
+        if (!mf_http_parse_listen(cfg->http_listen, host, sizeof(host), &hc.port)) {
+                mf_log_error("http", "listen = %s is not ADDRESS:PORT", cfg->http_listen);
+                return -1;
+        }
+        r->api = mf_api_new(r);
+        r->http = r->api
+                      ? mf_http_new(r->loop, &hc, mf_api_handle, r->api, err, sizeof(err))
+                      : NULL;
+        if (!r->http) {
+                mf_log_error("http", "%s", r->api ? err : "out of memory");
+                return -1;
+        }
+        mf_log_info("http",
+                    "listening on http://%s%s%s:%d/ (metrics, healthz, readyz, "
+                    "indicators, dashboard)",
+                    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+                    mf_http_port(r->http));
+        return 0;
 }
 
 int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) {
@@ -851,7 +957,9 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uv_signal_start(&r.sigterm, on_stop_signal, SIGTERM);
         uv_signal_start(&r.sigint, on_stop_signal, SIGINT);
         uv_signal_start(&r.sighup, on_hup, SIGHUP);
-        r.last_indicators_ms = wall_ms();
+        r.last_indicators_ms = r.started_ms = r.last_tick_ms = wall_ms();
+        if (start_http(&r) != 0)
+                goto out;
 
         mf_log_info("run", "started brokers=%s group=%s guarantee=%s inputs=%d",
                     cfg->brokers, cfg->group_id, r.eos ? "exactly_once" : "at_least_once",
@@ -873,6 +981,8 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
 out:
         if (stats_out)
                 *stats_out = r.stats;
+        mf_api_free(r.api);
+        mf_http_close(r.http); /* its memory goes with the loop's last run */
         uv_walk(r.loop, close_handle, NULL);
         uv_run(r.loop, UV_RUN_DEFAULT);
         uv_loop_close(r.loop);
@@ -896,5 +1006,6 @@ out:
         mf_calendar_free(r.cal);
         mf_buf_destroy(&r.key);
         mf_buf_destroy(&r.val);
+        free(r.batch_ts);
         return status;
 }

@@ -72,6 +72,8 @@ encoding = {output_encoding}
 indicators_interval_s = 1
 [log]
 level = info
+[http]
+listen = 127.0.0.1:0
 {extra}
 [librdkafka]
 session.timeout.ms = 6000
@@ -87,6 +89,17 @@ fetch.wait.max.ms = 50
 
     def log_text(self):
         return open(self.log_path).read()
+
+    def http_port(self, timeout=60):
+        """The port of the HTTP endpoint, from the log (listen = 127.0.0.1:0)."""
+        import re
+        end = time.time() + timeout
+        while time.time() < end:
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", self.log_text())
+            if m:
+                return int(m.group(1))
+            time.sleep(0.05)
+        return None
 
     def wait_live(self, timeout=30):
         end = time.time() + timeout

@@ -1,0 +1,98 @@
+/*
+ * mf_run_int.h — the daemon's state, shared by the loop (mf_run.c) and the
+ * HTTP endpoint's handlers (mf_api.c). Both run on the loop's thread only.
+ */
+#ifndef MF_RUN_INT_H
+#define MF_RUN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "mf_buf.h"
+#include "mf_config.h"
+#include "mf_expo.h"
+#include "mf_pipeline.h"
+#include "mf_run.h"
+
+typedef struct mf_run_s mf_run_t;
+typedef struct mf_http_s mf_http_t;
+typedef struct mf_api_s mf_api_t;
+
+/* What the pipeline counted for live (not restoring) records of a topic. */
+typedef struct {
+        uint64_t records;
+        uint64_t duplicates;
+        uint64_t by_type[MF_EV__COUNT];
+        uint64_t rejected[MF_REASON__COUNT];
+} mf_counts_t;
+
+typedef struct {
+        mf_run_t *run;
+        char *topic;
+        int32_t partition;
+        mf_pipeline_t *pipeline;
+        int64_t restore_end; /* outputs are muted below this offset */
+        int64_t next_offset; /* the offset to commit: last processed + 1 */
+        int64_t committed;   /* what the group has committed for it */
+        bool live;
+        uint64_t records;
+        mf_pipeline_stats_t baseline; /* the pipeline's counts when it went live */
+} part_t;
+
+struct mf_run_s {
+        mf_config_t *cfg;
+        mf_calendar_t *cal;
+        char *population;
+        uv_loop_t *loop;
+        rd_kafka_t *consumer;
+        rd_kafka_t *producer;
+        rd_kafka_queue_t *cq, *pq;
+        int cfd[2], pfd[2];
+        uv_poll_t cpoll, ppoll;
+        uv_idle_t more;
+        uv_timer_t tick, batch;
+        uv_signal_t sigterm, sigint, sighup;
+        part_t **parts;
+        size_t nparts;
+        bool eos;
+        bool in_batch;
+        uint64_t batch_records;
+        uint64_t batch_opened_ms;
+        uint64_t last_indicators_ms;
+        bool paused;
+        int outq_high;
+        bool stopping;
+        bool rebuild_pending;
+        int exit_code;
+        mf_buf_t key, val;
+        mf_run_stats_t stats;
+        const char *clock_file; /* NULL: the clock is wall time */
+        mf_instant_t clock_set; /* the last instant read from clock_file */
+
+        /* For the HTTP endpoint. */
+        mf_http_t *http;
+        mf_api_t *api;
+        uint64_t started_ms;
+        uint64_t last_tick_ms;
+        bool assigned_once; /* a first assignment has been handled */
+        bool brokers_up;    /* from librdkafka's statistics and errors */
+        mf_counts_t retired[MF_CONFIG_MAX_TOPICS]; /* of released partitions */
+        uint64_t restored[MF_CONFIG_MAX_TOPICS];   /* records replayed muted, per topic */
+        uint64_t produced_by_kind[MF_OUT__COUNT];
+        mf_histo_t processing; /* seconds to process one live record */
+        mf_histo_t end_to_end; /* record timestamp to its batch's commit */
+        int64_t *batch_ts;     /* timestamps (ms) of the open batch's records */
+        size_t batch_ts_len, batch_ts_cap;
+};
+
+/* The index of an input topic in cfg->input_topics, or -1. */
+int mf_run_topic_index(const mf_run_t *r, const char *topic);
+/* Live counts of input topic i: released partitions plus live ones. */
+void mf_run_counts(const mf_run_t *r, int topic, mf_counts_t *out);
+/* The processing clock (wall time or the clock file). */
+mf_instant_t mf_run_clock(mf_run_t *r);
+
+#endif
