@@ -11,7 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -293,6 +296,38 @@ static void show_status(const demo_t *d, const char *what) {
             (unsigned long long)d->deadletters, (unsigned long long)d->indicators);
 }
 
+/* The dashboard's usual port when it is free, else any free port (a second
+ * demo, or a daemon already running here). */
+static int http_port(void) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9464)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int port = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 ? 9464 : 0;
+        if (fd >= 0)
+                close(fd);
+        return port;
+}
+
+/* The dashboard's address, from the daemon's log; false until it is there. */
+static bool dashboard_url(const demo_t *d, char *url, size_t len) {
+        char path[160], line[4096];
+        snprintf(path, sizeof(path), "%s/daemon.log", d->dir);
+        FILE *f = fopen(path, "r");
+        bool found = false;
+        while (f && !found && fgets(line, sizeof(line), f)) {
+                char *u = strstr(line, "listening on http://");
+                if (u) {
+                        u += strlen("listening on ");
+                        size_t n = strcspn(u, " ");
+                        snprintf(url, len, "%.*s", (int)n, u);
+                        found = true;
+                }
+        }
+        if (f)
+                fclose(f);
+        return found;
+}
+
 static int write_config(const demo_t *d) {
         char path[128];
         snprintf(path, sizeof(path), "%s/mashflow.conf", d->dir);
@@ -304,9 +339,10 @@ static int write_config(const demo_t *d) {
                 "[kafka]\nbrokers = %s\ngroup_id = mashflow-demo\n"
                 "mirror_offsets = yes\nrestore_from = beginning\n"
                 "[outputs]\nindicators_interval_s = 2\n"
+                "[http]\nlisten = 127.0.0.1:%d\n"
                 "[librdkafka]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 500\n"
                 "max.poll.interval.ms = 15000\nfetch.wait.max.ms = 50\n",
-                d->bootstrap);
+                d->bootstrap, http_port());
         return fclose(f);
 }
 
@@ -422,6 +458,14 @@ int mf_cmd_demo(int argc, char **argv) {
                         break;
                 show_status(&d, "waiting for the daemon to join its group");
         }
+        char url[128];
+        if (dashboard_url(&d, url, sizeof(url))) {
+                fputc('\n', stderr);
+                printf("  dashboard   %s%s\n", url,
+                       keep ? ""
+                            : "   (while the demo runs; --keep-running keeps it up)");
+                fflush(stdout);
+        }
         d.gen = spawn(&d, gargv, "gen.log", NULL);
         int st = 0;
         while (!interrupted && waitpid(d.gen, &st, WNOHANG) == 0) {
@@ -452,6 +496,9 @@ int mf_cmd_demo(int argc, char **argv) {
         fflush(stdout);
         status = MF_EXIT_OK;
         if (keep && !interrupted) {
+                if (dashboard_url(&d, url, sizeof(url)))
+                        printf("Dashboard: %s   metrics: %smetrics\n", url, url);
+                fflush(stdout);
                 fprintf(stderr, "demo: everything stays up; Ctrl-C stops it\n");
                 while (!interrupted)
                         view(&d, 1000);

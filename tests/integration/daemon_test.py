@@ -541,13 +541,15 @@ def case_idle_cpu(work):
 
 def case_demo(work):
     """The README's first command: `mashflow demo` runs end to end."""
+    import re
     out = subprocess.run([BIN, "demo", "--rate", "20000"], capture_output=True, text=True,
                          timeout=300)
     check("demo exits 0", out.returncode == 0, out.stderr[-500:])
     check("demo prints where to look", "kcat -b 127.0.0.1:" in out.stdout)
+    check("demo prints the dashboard's URL",
+          re.search(r"dashboard +http://127\.0\.0\.1:\d+/", out.stdout), out.stdout[:600])
     check("demo ends with the headline figures from the daemon",
           "Headline figures" in out.stdout and "read back from mashflow.indicators" in out.stdout)
-    import re
     m = re.search(r"Referrals in the last 6 months +([\d,]+)", out.stdout)
     n = int(m.group(1).replace(",", "")) if m else 0
     check("about 1,400 referrals in the last 6 months", 1200 <= n <= 1650, str(n))
