@@ -384,14 +384,13 @@ def backlog_rate(work, broker, name, clients=0):
             break
         time.sleep(0.05)
     took = time.time() - first[0]
-    total -= first[1]
     stop.set()
     for t in threads:
         t.join()
     d.stop()
     ok = sum(o for o, _ in counts)
     err = sum(e for _, e in counts)
-    return total / took, ok, err, done == total
+    return (total - first[1]) / took, ok, err, done == total
 
 
 def case_load(work):
