@@ -473,11 +473,13 @@ int mf_cmd_demo(int argc, char **argv) {
                 show_status(&d, "streaming");
         }
         d.gen = 0;
-        /* Wait for the outputs to settle and for a fresh indicators record. */
+        /* Wait for the outputs to settle (6 quiet seconds: the daemon may still
+         * be behind the generator on a busy machine) and for a fresh
+         * indicators record. */
         uint64_t last = (uint64_t)-1, seen_ind = d.indicators;
         for (int quiet = 0;
              !interrupted &&
-             (quiet < 6 ||
+             (quiet < 12 ||
               d.indicators < seen_ind + 2 * (uint64_t)(d.nla ? d.nla : 1));) {
                 view(&d, 500);
                 quiet = d.referrals == last ? quiet + 1 : 0;
