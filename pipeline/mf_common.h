@@ -33,6 +33,14 @@ typedef enum {
 
 const char *mf_err_str(mf_err_t err);
 
+/* Returns from the calling function with expr's error, if it has one. */
+#define MF_TRY(expr)                   \
+        do {                           \
+                mf_err_t rc_ = (expr); \
+                if (rc_ != MF_OK)      \
+                        return rc_;    \
+        } while (0)
+
 /* A read-only view of bytes that are owned elsewhere; not NUL-terminated. */
 typedef struct {
         const char *ptr;

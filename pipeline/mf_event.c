@@ -357,13 +357,6 @@ static mf_err_t get_enum(const slots_t *sl, int k, bool required,
                       "key '%s' has a value outside the contract", key_names[k]);
 }
 
-#define TRY(expr)                      \
-        do {                           \
-                mf_err_t rc_ = (expr); \
-                if (rc_ != MF_OK)      \
-                        return rc_;    \
-        } while (0)
-
 static const char *const gender_names[] = {"", "m", "f", "u"};
 
 static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) {
@@ -394,88 +387,91 @@ static mf_err_t from_slots(const slots_t *sl, mf_event_t *ev, mf_reject_t *rej) 
                               "key '%s' names no known event type", "type");
         ev->type = (mf_event_type_t)type;
 
-        TRY(get_str(sl, K_ID, true, MF_ID_MAX, &ev->id, rej));
-        TRY(get_str(sl, K_LA, true, MF_LA_MAX, &ev->la, rej));
-        TRY(get_str(sl, K_CHILD, true, MF_ID_MAX, &ev->child, rej));
+        MF_TRY(get_str(sl, K_ID, true, MF_ID_MAX, &ev->id, rej));
+        MF_TRY(get_str(sl, K_LA, true, MF_LA_MAX, &ev->la, rej));
+        MF_TRY(get_str(sl, K_CHILD, true, MF_ID_MAX, &ev->child, rej));
 
         int e;
         mf_tri_t tri;
         switch (ev->type) {
                 case MF_EV_CONTACT:
-                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
-                                    rej));
-                        TRY(get_instant(sl, K_RECEIVED_AT, &ev->u.contact.received_at,
-                                        rej));
-                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
-                                    &ev->u.contact.source, rej));
-                        TRY(get_enum(sl, K_GENDER, false, gender_names, 1, 4, &e, rej));
+                        MF_TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
+                                       rej));
+                        MF_TRY(get_instant(sl, K_RECEIVED_AT, &ev->u.contact.received_at,
+                                           rej));
+                        MF_TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
+                                       &ev->u.contact.source, rej));
+                        MF_TRY(
+                            get_enum(sl, K_GENDER, false, gender_names, 1, 4, &e, rej));
                         ev->u.contact.gender = e < 0 ? MF_GENDER_NONE : (mf_gender_t)e;
-                        TRY(get_date(sl, K_BIRTH_DATE, false, &ev->u.contact.birth_date,
-                                     rej));
-                        TRY(get_str(sl, K_ETHNICITY, false, MF_CODE_MAX,
-                                    &ev->u.contact.ethnicity, rej));
-                        TRY(get_bool(sl, K_DISABILITY, false, &ev->u.contact.disability,
-                                     rej));
+                        MF_TRY(get_date(sl, K_BIRTH_DATE, false,
+                                        &ev->u.contact.birth_date, rej));
+                        MF_TRY(get_str(sl, K_ETHNICITY, false, MF_CODE_MAX,
+                                       &ev->u.contact.ethnicity, rej));
+                        MF_TRY(get_bool(sl, K_DISABILITY, false,
+                                        &ev->u.contact.disability, rej));
                         break;
                 case MF_EV_CONTACT_DECISION:
-                        TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
-                                    rej));
-                        TRY(get_instant(sl, K_DECIDED_AT, &ev->u.decision.decided_at,
-                                        rej));
-                        TRY(get_enum(sl, K_OUTCOME, true, decision_names, 0,
-                                     MF_OUTCOME__COUNT, &e, rej));
+                        MF_TRY(get_str(sl, K_CONTACT_ID, true, MF_ID_MAX, &ev->item_id,
+                                       rej));
+                        MF_TRY(get_instant(sl, K_DECIDED_AT, &ev->u.decision.decided_at,
+                                           rej));
+                        MF_TRY(get_enum(sl, K_OUTCOME, true, decision_names, 0,
+                                        MF_OUTCOME__COUNT, &e, rej));
                         ev->u.decision.outcome = (mf_decision_outcome_t)e;
                         break;
                 case MF_EV_REFERRAL:
-                        TRY(get_str(sl, K_REFERRAL_ID, true, MF_ID_MAX, &ev->item_id,
-                                    rej));
-                        TRY(get_date(sl, K_REFERRAL_DATE, true,
-                                     &ev->u.referral.referral_date, rej));
-                        TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
-                                    &ev->u.referral.source, rej));
-                        TRY(get_str(sl, K_CONTACT_ID, false, MF_ID_MAX,
-                                    &ev->u.referral.contact_id, rej));
-                        TRY(get_bool(sl, K_NFA, false, &tri, rej));
+                        MF_TRY(get_str(sl, K_REFERRAL_ID, true, MF_ID_MAX, &ev->item_id,
+                                       rej));
+                        MF_TRY(get_date(sl, K_REFERRAL_DATE, true,
+                                        &ev->u.referral.referral_date, rej));
+                        MF_TRY(get_str(sl, K_SOURCE, false, MF_CODE_MAX,
+                                       &ev->u.referral.source, rej));
+                        MF_TRY(get_str(sl, K_CONTACT_ID, false, MF_ID_MAX,
+                                       &ev->u.referral.contact_id, rej));
+                        MF_TRY(get_bool(sl, K_NFA, false, &tri, rej));
                         ev->u.referral.nfa = tri == MF_TRI_TRUE;
                         break;
                 case MF_EV_ASSESSMENT_STARTED:
-                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
-                                    rej));
-                        TRY(get_date(sl, K_START_DATE, true,
-                                     &ev->u.assessment_started.start_date, rej));
-                        TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
-                                    &ev->u.assessment_started.referral_id, rej));
+                        MF_TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
+                                       rej));
+                        MF_TRY(get_date(sl, K_START_DATE, true,
+                                        &ev->u.assessment_started.start_date, rej));
+                        MF_TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
+                                       &ev->u.assessment_started.referral_id, rej));
                         break;
                 case MF_EV_ASSESSMENT_AUTHORISED:
-                        TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
-                                    rej));
-                        TRY(get_date(sl, K_AUTHORISED_DATE, true,
-                                     &ev->u.assessment_authorised.authorised_date, rej));
-                        TRY(get_bool(sl, K_CHILD_SEEN, false,
-                                     &ev->u.assessment_authorised.child_seen, rej));
-                        TRY(get_enum(sl, K_OUTCOME, false, assessment_outcome_names, 1,
-                                     MF_AOUTCOME__COUNT, &e, rej));
+                        MF_TRY(get_str(sl, K_ASSESSMENT_ID, true, MF_ID_MAX, &ev->item_id,
+                                       rej));
+                        MF_TRY(get_date(sl, K_AUTHORISED_DATE, true,
+                                        &ev->u.assessment_authorised.authorised_date,
+                                        rej));
+                        MF_TRY(get_bool(sl, K_CHILD_SEEN, false,
+                                        &ev->u.assessment_authorised.child_seen, rej));
+                        MF_TRY(get_enum(sl, K_OUTCOME, false, assessment_outcome_names, 1,
+                                        MF_AOUTCOME__COUNT, &e, rej));
                         ev->u.assessment_authorised.outcome =
                             e < 0 ? MF_AOUTCOME_NONE : (mf_assessment_outcome_t)e;
                         break;
                 case MF_EV_S47_STARTED:
-                        TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_STRATEGY_DATE, true,
-                                     &ev->u.s47_started.strategy_date, rej));
-                        TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
-                                    &ev->u.s47_started.referral_id, rej));
+                        MF_TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
+                        MF_TRY(get_date(sl, K_STRATEGY_DATE, true,
+                                        &ev->u.s47_started.strategy_date, rej));
+                        MF_TRY(get_str(sl, K_REFERRAL_ID, false, MF_ID_MAX,
+                                       &ev->u.s47_started.referral_id, rej));
                         break;
                 case MF_EV_S47_OUTCOME:
-                        TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_COMPLETED_DATE, true,
-                                     &ev->u.s47_outcome.completed_date, rej));
-                        TRY(get_bool(sl, K_ICPC_REQUIRED, true, &tri, rej));
+                        MF_TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
+                        MF_TRY(get_date(sl, K_COMPLETED_DATE, true,
+                                        &ev->u.s47_outcome.completed_date, rej));
+                        MF_TRY(get_bool(sl, K_ICPC_REQUIRED, true, &tri, rej));
                         ev->u.s47_outcome.icpc_required = tri == MF_TRI_TRUE;
                         break;
                 case MF_EV_ICPC:
-                        TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
-                        TRY(get_date(sl, K_ICPC_DATE, true, &ev->u.icpc.icpc_date, rej));
-                        TRY(get_bool(sl, K_CP_PLAN, true, &tri, rej));
+                        MF_TRY(get_str(sl, K_S47_ID, true, MF_ID_MAX, &ev->item_id, rej));
+                        MF_TRY(
+                            get_date(sl, K_ICPC_DATE, true, &ev->u.icpc.icpc_date, rej));
+                        MF_TRY(get_bool(sl, K_CP_PLAN, true, &tri, rej));
                         ev->u.icpc.cp_plan = tri == MF_TRI_TRUE;
                         break;
                 default:

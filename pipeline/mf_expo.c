@@ -8,23 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRY(x)                      \
-        do {                        \
-                mf_err_t rc_ = (x); \
-                if (rc_ != MF_OK)   \
-                        return rc_; \
-        } while (0)
-
 /* Escapes backslash and newline, and the double quote when `quote`. */
 static mf_err_t escaped(mf_buf_t *b, const char *s, bool quote) {
         for (const char *run = s;; s++) {
                 char c = *s;
                 if (c && c != '\\' && c != '\n' && !(quote && c == '"'))
                         continue;
-                TRY(mf_buf_append(b, run, (size_t)(s - run)));
+                MF_TRY(mf_buf_append(b, run, (size_t)(s - run)));
                 if (!c)
                         return MF_OK;
-                TRY(mf_buf_append(b, c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\", 2));
+                MF_TRY(mf_buf_append(b,
+                                     c == '\n'  ? "\\n"
+                                     : c == '"' ? "\\\""
+                                                : "\\\\",
+                                     2));
                 run = s + 1;
         }
 }
@@ -35,8 +32,8 @@ mf_err_t mf_expo_label_value(mf_buf_t *b, const char *value) {
 
 mf_err_t mf_expo_family(mf_buf_t *b, const char *name, const char *type,
                         const char *help) {
-        TRY(mf_buf_printf(b, "# HELP %s ", name));
-        TRY(escaped(b, help, false));
+        MF_TRY(mf_buf_printf(b, "# HELP %s ", name));
+        MF_TRY(escaped(b, help, false));
         return mf_buf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
@@ -61,23 +58,23 @@ mf_err_t mf_expo_value(mf_buf_t *b, double v) {
 static mf_err_t labels_open(mf_buf_t *b, const mf_label_t *labels, size_t n, bool more) {
         if (!n && !more)
                 return MF_OK;
-        TRY(mf_buf_putc(b, '{'));
+        MF_TRY(mf_buf_putc(b, '{'));
         for (size_t i = 0; i < n; i++) {
-                TRY(mf_buf_printf(b, "%s%s=\"", i ? "," : "", labels[i].name));
-                TRY(escaped(b, labels[i].value, true));
-                TRY(mf_buf_putc(b, '"'));
+                MF_TRY(mf_buf_printf(b, "%s%s=\"", i ? "," : "", labels[i].name));
+                MF_TRY(escaped(b, labels[i].value, true));
+                MF_TRY(mf_buf_putc(b, '"'));
         }
         return MF_OK;
 }
 
 mf_err_t mf_expo_sample(mf_buf_t *b, const char *name, const mf_label_t *labels,
                         size_t nlabels, double value) {
-        TRY(mf_buf_append(b, name, strlen(name)));
-        TRY(labels_open(b, labels, nlabels, false));
+        MF_TRY(mf_buf_append(b, name, strlen(name)));
+        MF_TRY(labels_open(b, labels, nlabels, false));
         if (nlabels)
-                TRY(mf_buf_putc(b, '}'));
-        TRY(mf_buf_putc(b, ' '));
-        TRY(mf_expo_value(b, value));
+                MF_TRY(mf_buf_putc(b, '}'));
+        MF_TRY(mf_buf_putc(b, ' '));
+        MF_TRY(mf_expo_value(b, value));
         return mf_buf_putc(b, '\n');
 }
 
@@ -107,16 +104,16 @@ mf_err_t mf_expo_histogram(mf_buf_t *b, const char *name, const mf_label_t *labe
         uint64_t cumulative = 0;
         for (size_t i = 0; i <= h->n; i++) {
                 cumulative += h->counts[i];
-                TRY(mf_buf_printf(b, "%s_bucket", name));
-                TRY(labels_open(b, labels, nlabels, true));
-                TRY(mf_buf_printf(b, "%sle=\"", nlabels ? "," : ""));
-                TRY(i < h->n ? mf_expo_value(b, h->bounds[i])
-                             : mf_buf_append(b, "+Inf", 4));
-                TRY(mf_buf_printf(b, "\"} %llu\n", (unsigned long long)cumulative));
+                MF_TRY(mf_buf_printf(b, "%s_bucket", name));
+                MF_TRY(labels_open(b, labels, nlabels, true));
+                MF_TRY(mf_buf_printf(b, "%sle=\"", nlabels ? "," : ""));
+                MF_TRY(i < h->n ? mf_expo_value(b, h->bounds[i])
+                                : mf_buf_append(b, "+Inf", 4));
+                MF_TRY(mf_buf_printf(b, "\"} %llu\n", (unsigned long long)cumulative));
         }
         char full[256];
         snprintf(full, sizeof(full), "%s_sum", name);
-        TRY(mf_expo_sample(b, full, labels, nlabels, h->sum));
+        MF_TRY(mf_expo_sample(b, full, labels, nlabels, h->sum));
         snprintf(full, sizeof(full), "%s_count", name);
         return mf_expo_sample(b, full, labels, nlabels, (double)h->count);
 }

@@ -225,13 +225,6 @@ static mf_err_t emit_referral(void *opaque, mf_store_t *st, uint32_t slot) {
 
 /* ---- stages ---- */
 
-#define TRY(expr)                      \
-        do {                           \
-                mf_err_t rc_ = (expr); \
-                if (rc_ != MF_OK)      \
-                        return rc_;    \
-        } while (0)
-
 /* Finds or creates the event's item and, for an opening event (or a closing
  * one that arrives before its opener), points it at the event's child. */
 static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev,
@@ -263,7 +256,7 @@ static bool is_opened(mf_store_t *st, mf_item_kind_t k, mf_str_t id) {
 
 static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev) {
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_CONTACT, ev, true, false, &s));
+        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, true, false, &s));
         mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
         c->opened = true;
         c->received_at = ev->u.contact.received_at;
@@ -281,8 +274,8 @@ static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t
 
 static mf_err_t apply_decision(mf_store_t *st, const mf_event_t *ev) {
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_CONTACT, ev, false,
-                     is_opened(st, MF_ITEM_CONTACT, ev->item_id), &s));
+        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, false,
+                        is_opened(st, MF_ITEM_CONTACT, ev->item_id), &s));
         mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
         c->decided_at = ev->u.decision.decided_at;
         c->outcome = (uint8_t)ev->u.decision.outcome;
@@ -296,28 +289,28 @@ static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_
                 return MF_ERR_NOMEM;
         uint32_t old_child =
             ((mf_referral_t *)mf_store_item(st, MF_ITEM_REFERRAL, s))->child;
-        TRY(mf_store_set_child(st, MF_ITEM_REFERRAL, s, ev->child));
+        MF_TRY(mf_store_set_child(st, MF_ITEM_REFERRAL, s, ev->child));
         mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, s);
         r->date = ev->u.referral.referral_date;
         r->source = mf_store_source(st, ev->u.referral.source);
         r->nfa = ev->u.referral.nfa;
-        TRY(mf_store_set_str(st, &r->contact_id, ev->u.referral.contact_id));
+        MF_TRY(mf_store_set_str(st, &r->contact_id, ev->u.referral.contact_id));
         mf_date_t first = mf_horizon_first(p->today);
-        TRY(mf_rereferral_update(st, r->child, s, first, emit_referral, p));
+        MF_TRY(mf_rereferral_update(st, r->child, s, first, emit_referral, p));
         /* A correction that moved the referral to another child changes the
          * answers of the first child's other referrals too. */
         if (old_child != MF_SLOT_NONE && old_child != r->child &&
             mf_store_child(st, old_child)->id)
-                TRY(mf_rereferral_update(st, old_child, MF_SLOT_NONE, first,
-                                         emit_referral, p));
+                MF_TRY(mf_rereferral_update(st, old_child, MF_SLOT_NONE, first,
+                                            emit_referral, p));
         return MF_OK;
 }
 
 static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
         bool opener = ev->type == MF_EV_ASSESSMENT_STARTED;
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_ASSESSMENT, ev, opener,
-                     is_opened(st, MF_ITEM_ASSESSMENT, ev->item_id), &s));
+        MF_TRY(item_for(st, MF_ITEM_ASSESSMENT, ev, opener,
+                        is_opened(st, MF_ITEM_ASSESSMENT, ev->item_id), &s));
         mf_assessment_t *a = mf_store_item(st, MF_ITEM_ASSESSMENT, s);
         if (opener) {
                 a->opened = true;
@@ -334,8 +327,8 @@ static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
 static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev) {
         bool opener = ev->type == MF_EV_S47_STARTED;
         uint32_t s;
-        TRY(item_for(st, MF_ITEM_S47, ev, opener, is_opened(st, MF_ITEM_S47, ev->item_id),
-                     &s));
+        MF_TRY(item_for(st, MF_ITEM_S47, ev, opener,
+                        is_opened(st, MF_ITEM_S47, ev->item_id), &s));
         mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, s);
         switch (ev->type) {
                 case MF_EV_S47_STARTED:
@@ -514,7 +507,7 @@ static int item_kind_of(mf_event_type_t t) {
 
 mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t payload,
                                 const mf_origin_t *origin) {
-        TRY(mf_pipeline_tick(p, mf_event_time(ev)));
+        MF_TRY(mf_pipeline_tick(p, mf_event_time(ev)));
         mf_date_t date = mf_event_date(ev);
         if (date < mf_horizon_first(p->today)) {
                 dead_letter(p, ev->la, MF_REASON_TOO_LATE,
@@ -600,7 +593,7 @@ mf_err_t mf_pipeline_push_msgpack(mf_pipeline_t *p, const char *buf, size_t len,
 mf_err_t mf_pipeline_push_json(mf_pipeline_t *p, const char *buf, size_t len,
                                const mf_origin_t *origin) {
         mf_buf_reset(&p->scratch);
-        TRY(mf_buf_append(&p->scratch, buf, len));
+        MF_TRY(mf_buf_append(&p->scratch, buf, len));
         mf_event_t ev;
         mf_reject_t rej;
         p->stats.records++;
