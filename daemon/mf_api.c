@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "mf_expo.h"
@@ -59,12 +58,6 @@ typedef struct {
         mf_str_t la;
         part_t *part;
 } la_ref_t;
-
-static uint64_t now_ms(void) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 mf_api_t *mf_api_new(mf_run_t *run) {
         mf_api_t *a = calloc(1, sizeof(*a));
@@ -583,7 +576,7 @@ static int write_metrics(mf_api_t *a, mf_buf_t *b) {
 /* ---- health ---- */
 
 static void healthz(mf_api_t *a, mf_http_resp_t *resp) {
-        uint64_t age = now_ms() - a->run->last_tick_ms;
+        uint64_t age = mf_run_wall_ms() - a->run->last_tick_ms;
         resp->status = age <= TICK_STALE_MS ? 200 : 503;
         mf_buf_printf(&resp->body,
                       resp->status == 200 ? "ok\n" : "loop stalled: %llu ms\n",
@@ -627,7 +620,7 @@ static bool parse_int(const char *s, int lo, int hi, int *out) {
 static void cached(mf_api_t *a, int which, mf_http_resp_t *resp, int arg,
                    int (*fill)(mf_api_t *, mf_buf_t *, int)) {
         cache_t *c = &a->cache[which];
-        uint64_t now = now_ms();
+        uint64_t now = mf_run_wall_ms();
         if (!c->valid || now - c->at_ms >= CACHE_MS) {
                 mf_buf_reset(&c->body);
                 c->status = fill(a, &c->body, arg);

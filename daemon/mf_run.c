@@ -54,7 +54,7 @@
 /* Records handled per wake-up before other loop events get a turn. */
 #define POLL_CHUNK 2000
 
-static uint64_t wall_ms(void) {
+uint64_t mf_run_wall_ms(void) {
         struct timeval tv;
         gettimeofday(&tv, NULL);
         return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
@@ -88,7 +88,7 @@ static bool read_clock_file(const char *path, mf_instant_t *out) {
  * clock where it was, with a warning. */
 mf_instant_t mf_run_clock(mf_run_t *r) {
         if (!r->clock_file)
-                return (mf_instant_t)wall_ms();
+                return (mf_instant_t)mf_run_wall_ms();
         if (!read_clock_file(r->clock_file, &r->clock_set))
                 mf_log_warn("run",
                             "clock file %s: want milliseconds since the epoch or "
@@ -387,7 +387,7 @@ static void open_batch(mf_run_t *r) {
         r->in_batch = true;
         r->batch_records = 0;
         r->batch_ts_len = 0; /* an aborted batch's records are processed again */
-        r->batch_opened_ms = wall_ms();
+        r->batch_opened_ms = mf_run_wall_ms();
 }
 
 static rd_kafka_topic_partition_list_t *batch_offsets(mf_run_t *r) {
@@ -412,7 +412,7 @@ static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offset
         r->stats.batches++;
         r->in_batch = false;
         /* The batch's outputs are readable now: end-to-end latency. */
-        uint64_t now = wall_ms();
+        uint64_t now = mf_run_wall_ms();
         for (size_t i = 0; i < r->batch_ts_len; i++)
                 mf_histo_observe(&r->end_to_end,
                                  (double)((int64_t)now - r->batch_ts[i]) / 1000.0);
@@ -652,7 +652,7 @@ static void on_tick(uv_timer_t *h) {
          * (max.poll.interval.ms) even when there is simply nothing to read:
          * poll once a second whatever the traffic. */
         consume(r);
-        uint64_t now = wall_ms();
+        uint64_t now = mf_run_wall_ms();
         r->last_tick_ms = now;
         mf_instant_t clock = mf_run_clock(r);
         bool indicators =
@@ -671,7 +671,7 @@ static void on_tick(uv_timer_t *h) {
 static void on_batch_timer(uv_timer_t *h) {
         mf_run_t *r = h->data;
         if (r->in_batch &&
-            wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
+            mf_run_wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
                 commit_batch(r);
         if (r->rebuild_pending)
                 rebuild(r);
@@ -957,7 +957,7 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uv_signal_start(&r.sigterm, on_stop_signal, SIGTERM);
         uv_signal_start(&r.sigint, on_stop_signal, SIGINT);
         uv_signal_start(&r.sighup, on_hup, SIGHUP);
-        r.last_indicators_ms = r.started_ms = r.last_tick_ms = wall_ms();
+        r.last_indicators_ms = r.started_ms = r.last_tick_ms = mf_run_wall_ms();
         if (start_http(&r) != 0)
                 goto out;
 

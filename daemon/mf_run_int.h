@@ -92,6 +92,8 @@ struct mf_run_s {
 int mf_run_topic_index(const mf_run_t *r, const char *topic);
 /* Live counts of input topic i: released partitions plus live ones. */
 void mf_run_counts(const mf_run_t *r, int topic, mf_counts_t *out);
+/* Wall time in milliseconds since the epoch. */
+uint64_t mf_run_wall_ms(void);
 /* The processing clock (wall time or the clock file). */
 mf_instant_t mf_run_clock(mf_run_t *r);
 
