@@ -182,12 +182,17 @@ static void send_response(conn_t *c, int status, const char *content_type,
         c->writes++;
 }
 
-/* An error of the request itself: answered as plain text, then closed. */
-static void send_error(conn_t *c, int status, const char *extra) {
+/* A status answered by the server itself, as plain text. */
+static void send_status(conn_t *c, int status, const char *extra, bool keep_alive) {
         char body[128];
         int n = snprintf(body, sizeof(body), "%d %s\n", status, reason(status));
         send_response(c, status, "text/plain; charset=utf-8", extra, body, (size_t)n,
-                      false, false);
+                      false, keep_alive);
+}
+
+/* An error of the request itself: answered, then the connection closed. */
+static void send_error(conn_t *c, int status, const char *extra) {
+        send_status(c, status, extra, false);
 }
 
 /* ---- timers ---- */
@@ -197,10 +202,7 @@ static void arm(conn_t *c, unsigned ms);
 static void on_timeout(uv_timer_t *t) {
         conn_t *c = t->data;
         if (c->in_request && !c->done) {
-                send_error(c, 408, NULL);
-                c->done = true;
-                if (c->writes == 0)
-                        conn_close(c);
+                send_error(c, 408, NULL); /* closes once written */
         } else {
                 conn_close(c);
         }
@@ -277,8 +279,7 @@ static int on_message_complete(http_parser *p) {
         c->in_request = false;
         arm(c, s->conf.idle_timeout_ms);
         if (p->method != HTTP_GET && p->method != HTTP_HEAD) {
-                send_response(c, 405, "text/plain; charset=utf-8", "Allow: GET, HEAD\r\n",
-                              "405 Method Not Allowed\n", 23, false, keep_alive);
+                send_status(c, 405, "Allow: GET, HEAD\r\n", keep_alive);
                 goto next;
         }
         c->url[c->url_len] = '\0';
