@@ -609,16 +609,28 @@ mf_err_t mf_pipeline_push_json(mf_pipeline_t *p, const char *buf, size_t len,
 
 /* ---- figures ---- */
 
-mf_err_t mf_pipeline_indicators(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
-                                mf_indicators_t *out) {
+/* Where a figure of authority la as of as_of, over a window of `months`,
+ * can be computed from: the store's index and the snapshot instant (the
+ * clock for today, the end of an earlier day). The window must lie within
+ * the retained state. */
+static mf_err_t report_at(const mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
+                          int months, size_t *store, mf_instant_t *at) {
         bool found;
-        size_t i = la_pos(p, la, &found);
+        *store = la_pos(p, la, &found);
         if (!found)
                 return MF_ERR_INVALID;
         if (p->today == MF_DATE_NONE || as_of > p->today ||
-            mf_window_start(as_of, 6) < mf_horizon_first(p->today))
+            mf_window_start(as_of, months) < mf_horizon_first(p->today))
                 return MF_ERR_RANGE;
-        mf_instant_t at = as_of == p->today ? p->now : mf_day_end(as_of);
+        *at = as_of == p->today ? p->now : mf_day_end(as_of);
+        return MF_OK;
+}
+
+mf_err_t mf_pipeline_indicators(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
+                                mf_indicators_t *out) {
+        size_t i;
+        mf_instant_t at;
+        MF_TRY(report_at(p, la, as_of, 6, &i, &at));
         mf_indicators_compute(p->stores[i], p->conf.calendar, as_of, at,
                               mf_horizon_first(p->today), out);
         out->population = p->population[i];
@@ -698,15 +710,11 @@ mf_err_t mf_pipeline_open_counts(mf_pipeline_t *p, mf_str_t la, mf_open_counts_t
 
 mf_err_t mf_pipeline_trend(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of, int months,
                            mf_month_t *out) {
-        bool found;
-        size_t i = la_pos(p, la, &found);
-        if (!found)
-                return MF_ERR_INVALID;
-        if (months < 1 || months > MF_TREND_MAX_MONTHS || p->today == MF_DATE_NONE ||
-            as_of > p->today ||
-            mf_window_start(as_of, months) < mf_horizon_first(p->today))
+        size_t i;
+        mf_instant_t at;
+        if (months < 1 || months > MF_TREND_MAX_MONTHS)
                 return MF_ERR_RANGE;
-        mf_instant_t at = as_of == p->today ? p->now : mf_day_end(as_of);
+        MF_TRY(report_at(p, la, as_of, months, &i, &at));
         mf_indicators_trend(p->stores[i], as_of, at, months, out);
         return MF_OK;
 }
