@@ -308,24 +308,29 @@ static int http_port(void) {
         return port;
 }
 
-/* The dashboard's address, from the daemon's log; false until it is there. */
-static bool dashboard_url(const demo_t *d, char *url, size_t len) {
+/* Finds `needle` in the daemon's log; with `word`, copies what follows it up
+ * to the next space. False until the line is there. */
+static bool daemon_log_find(const demo_t *d, const char *needle, char *word, size_t len) {
         char path[160], line[4096];
         snprintf(path, sizeof(path), "%s/daemon.log", d->dir);
         FILE *f = fopen(path, "r");
         bool found = false;
         while (f && !found && fgets(line, sizeof(line), f)) {
-                char *u = strstr(line, "listening on http://");
-                if (u) {
-                        u += strlen("listening on ");
-                        size_t n = strcspn(u, " ");
-                        snprintf(url, len, "%.*s", (int)n, u);
-                        found = true;
+                char *at = strstr(line, needle);
+                if (at && word) {
+                        at += strlen(needle);
+                        snprintf(word, len, "%.*s", (int)strcspn(at, " \n"), at);
                 }
+                found = at != NULL;
         }
         if (f)
                 fclose(f);
         return found;
+}
+
+/* The dashboard's address, once the daemon listens. */
+static bool dashboard_url(const demo_t *d, char *url, size_t len) {
+        return daemon_log_find(d, "listening on ", url, len);
 }
 
 static int write_config(const demo_t *d) {
@@ -445,16 +450,7 @@ int mf_cmd_demo(int argc, char **argv) {
         /* Let the daemon join the group before the stream starts. */
         for (int i = 0; i < 100 && !interrupted; i++) {
                 view(&d, 100);
-                char line[4096];
-                char log[128];
-                snprintf(log, sizeof(log), "%s/daemon.log", d.dir);
-                FILE *f = fopen(log, "r");
-                bool live = false;
-                while (f && fgets(line, sizeof(line), f))
-                        live |= strstr(line, "partition live") != NULL;
-                if (f)
-                        fclose(f);
-                if (live)
+                if (daemon_log_find(&d, "partition live", NULL, 0))
                         break;
                 show_status(&d, "waiting for the daemon to join its group");
         }
