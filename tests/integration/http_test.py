@@ -22,7 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon_test as dt  # noqa: E402
-from daemon_test import BIN, WORK, Broker, Clock, Daemon, check  # noqa: E402
+from daemon_test import Broker, Clock, Daemon, check  # noqa: E402
 
 
 def get(port, path, timeout=10):
@@ -425,15 +425,5 @@ def case_load(work):
         broker.stop()
 
 
-def main():
-    case = sys.argv[1]
-    work = os.path.join(WORK, case)
-    subprocess.run(["rm", "-rf", work])
-    os.makedirs(work)
-    globals()["case_" + case](work)
-    print(f"{case}: {dt.passed} passed, {dt.failed} failed")
-    sys.exit(1 if dt.failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    dt.main(globals())
