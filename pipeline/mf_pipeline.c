@@ -654,18 +654,20 @@ mf_err_t mf_pipeline_emit_indicators(mf_pipeline_t *p, mf_date_t as_of) {
         return rc;
 }
 
+/* The kinds of item that have a statutory deadline. */
+static const int deadline_kinds[] = {MF_ITEM_CONTACT, MF_ITEM_ASSESSMENT, MF_ITEM_S47};
+
 size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, size_t max) {
         mf_store_t *st = mf_pipeline_store(p, la);
         if (!st || !max)
                 return 0;
-        static const int kinds[] = {MF_ITEM_CONTACT, MF_ITEM_ASSESSMENT, MF_ITEM_S47};
         mf_date_t first = mf_horizon_first(p->today);
         size_t n = 0;
-        for (size_t k = 0; k < MF_ARRAY_LEN(kinds); k++) {
-                const mf_slab_t *slab = &st->items[kinds[k]].slab;
+        for (size_t k = 0; k < MF_ARRAY_LEN(deadline_kinds); k++) {
+                const mf_slab_t *slab = &st->items[deadline_kinds[k]].slab;
                 for (uint32_t s = 0; s < slab->len; s++) {
                         deadline_t d;
-                        if (!item_deadline(p, st, kinds[k], s, &d) || !d.open ||
+                        if (!item_deadline(p, st, deadline_kinds[k], s, &d) || !d.open ||
                             d.start_date < first ||
                             (n == max && d.due >= out[n - 1].due_at))
                                 continue;
@@ -675,10 +677,11 @@ size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, siz
                                 out[i] = out[i - 1];
                                 i--;
                         }
-                        out[i] = (mf_nearest_t){kinds[k],
-                                                mf_strpool_get(mf_store_item_id(
-                                                    st, (mf_item_kind_t)kinds[k], s)),
-                                                d.start_date, d.due};
+                        out[i] =
+                            (mf_nearest_t){deadline_kinds[k],
+                                           mf_strpool_get(mf_store_item_id(
+                                               st, (mf_item_kind_t)deadline_kinds[k], s)),
+                                           d.start_date, d.due};
                 }
         }
         return n;
@@ -689,20 +692,16 @@ mf_err_t mf_pipeline_open_counts(mf_pipeline_t *p, mf_str_t la, mf_open_counts_t
         mf_store_t *st = mf_pipeline_store(p, la);
         if (!st)
                 return MF_ERR_INVALID;
-        uint32_t *slot_of[MF_ITEM__COUNT] = {0};
-        slot_of[MF_ITEM_CONTACT] = &out->contacts;
-        slot_of[MF_ITEM_ASSESSMENT] = &out->assessments;
-        slot_of[MF_ITEM_S47] = &out->s47s;
+        /* In the order of deadline_kinds. */
+        uint32_t *count[] = {&out->contacts, &out->assessments, &out->s47s};
         mf_date_t first = mf_horizon_first(p->today);
-        for (int kind = 0; kind < MF_ITEM__COUNT; kind++) {
-                if (!slot_of[kind])
-                        continue;
-                const mf_slab_t *slab = &st->items[kind].slab;
+        for (size_t k = 0; k < MF_ARRAY_LEN(deadline_kinds); k++) {
+                const mf_slab_t *slab = &st->items[deadline_kinds[k]].slab;
                 for (uint32_t s = 0; s < slab->len; s++) {
                         deadline_t d;
-                        if (item_deadline(p, st, kind, s, &d) && d.open &&
+                        if (item_deadline(p, st, deadline_kinds[k], s, &d) && d.open &&
                             d.start_date >= first)
-                                (*slot_of[kind])++;
+                                (*count[k])++;
                 }
         }
         return MF_OK;
