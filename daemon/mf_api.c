@@ -448,7 +448,7 @@ static void pipeline_metrics(mf_buf_t *b, mf_run_t *r) {
         mf_expo_sample(b, "mashflow_batches_total", ab, 1, (double)r->stats.aborted);
         counter(b, "mashflow_delivery_failures_total",
                 "Output records the broker did not take.",
-                (double)r->stats.delivery_failed);
+                (double)__atomic_load_n(&r->stats.delivery_failed, __ATOMIC_RELAXED));
         counter(b, "mashflow_producer_queue_full_total",
                 "Waits for a full producer queue (input paused meanwhile).",
                 (double)r->stats.queue_full);

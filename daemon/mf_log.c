@@ -1,5 +1,6 @@
 #include "mf_log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 static int log_level = MF_LOG_INFO;
 static char log_path[1024];
 static FILE *log_file;
+/* Lines come from the loop and from a batch's commit on libuv's thread pool. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const names[] = {"error", "warn", "info", "debug"};
 
@@ -31,9 +34,11 @@ void mf_log_reopen(void) {
                 return;
         }
         setvbuf(f, NULL, _IOLBF, 0);
+        pthread_mutex_lock(&log_lock);
         if (log_file)
                 fclose(log_file);
         log_file = f;
+        pthread_mutex_unlock(&log_lock);
 }
 
 void mf_log(int level, const char *component, const char *fmt, ...) {
@@ -54,7 +59,9 @@ void mf_log(int level, const char *component, const char *fmt, ...) {
         if (n > 0 && (size_t)n < sizeof(line))
                 vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
         va_end(ap);
+        pthread_mutex_lock(&log_lock);
         FILE *out = log_file ? log_file : stderr;
         fprintf(out, "%s\n", line);
         fflush(out);
+        pthread_mutex_unlock(&log_lock);
 }

@@ -144,6 +144,7 @@ static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
 
 static void open_batch(mf_run_t *r);
 static void pause_input(mf_run_t *r, bool pause);
+static void on_more(uv_idle_t *h);
 
 static bool produce(mf_run_t *r, const char *topic) {
         for (;;) {
@@ -324,7 +325,7 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                 mf_log_error("source", "assign failed: %s", rd_kafka_err2str(aerr));
 }
 
-static int commit_batch(mf_run_t *r);
+static void commit_batch(mf_run_t *r);
 
 static void revoke_all(mf_run_t *r) {
         for (size_t i = 0; i < r->nparts; i++) {
@@ -355,6 +356,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * what was committed: rebuild every partition from the committed offsets. */
 static void rebuild(mf_run_t *r) {
         r->rebuild_pending = false;
+        __atomic_store_n(&r->delivery_lost, false, __ATOMIC_RELEASE);
         rd_kafka_topic_partition_list_t *cur = NULL;
         if (rd_kafka_assignment(r->consumer, &cur) != 0 || !cur)
                 return;
@@ -419,28 +421,46 @@ static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offset
         r->batch_ts_len = 0;
 }
 
+/* Committing a batch. The Kafka side (commit_kafka) runs on libuv's thread
+ * pool, so that a slow or lost broker holds up input but not the HTTP
+ * endpoint or the clock; its outcome is applied on the loop (commit_apply).
+ * While a commit is in flight the loop takes no input, emits nothing and
+ * leaves the producer's callbacks to the committing thread. */
+typedef enum {
+        COMMIT_DONE,    /* outputs and offsets committed */
+        COMMIT_AGAIN,   /* not committed: the batch stays open and is retried */
+        COMMIT_REBUILD, /* aborted or outputs lost: rebuild from committed offsets */
+        COMMIT_FATAL,   /* the producer cannot go on: stop */
+} commit_outcome_t;
+
+typedef struct {
+        uv_work_t work;
+        mf_run_t *run;
+        rd_kafka_topic_partition_list_t *offsets;
+        commit_outcome_t outcome;
+        bool aborted; /* the transaction was aborted */
+} commit_job_t;
+
 /* Handles a transactional error: retry, abort and rebuild, or stop. Returns
  * true when the operation should be retried. */
-static bool txn_error(mf_run_t *r, rd_kafka_error_t *e, const char *what) {
+static bool txn_error(commit_job_t *j, rd_kafka_error_t *e, const char *what) {
         bool retry = false;
         mf_log_warn("sink", "%s: %s", what, rd_kafka_error_string(e));
         if (rd_kafka_error_is_fatal(e)) {
                 mf_log_error("sink",
                              "fatal producer error: stopping (systemd restarts the "
                              "daemon, which resumes from the committed offsets)");
-                r->exit_code = 1;
-                uv_stop(r->loop);
+                j->outcome = COMMIT_FATAL;
         } else if (rd_kafka_error_txn_requires_abort(e)) {
                 rd_kafka_error_t *a =
-                    rd_kafka_abort_transaction(r->producer, KAFKA_TIMEOUT_MS);
+                    rd_kafka_abort_transaction(j->run->producer, KAFKA_TIMEOUT_MS);
                 if (a) {
                         mf_log_error("sink", "abort transaction: %s",
                                      rd_kafka_error_string(a));
                         rd_kafka_error_destroy(a);
                 }
-                r->stats.aborted++;
-                r->in_batch = false;
-                r->rebuild_pending = true;
+                j->aborted = true;
+                j->outcome = COMMIT_REBUILD;
         } else if (rd_kafka_error_is_retriable(e)) {
                 retry = true;
         }
@@ -448,44 +468,37 @@ static bool txn_error(mf_run_t *r, rd_kafka_error_t *e, const char *what) {
         return retry;
 }
 
-static int commit_batch(mf_run_t *r) {
-        if (!r->in_batch)
-                return 0;
-        rd_kafka_topic_partition_list_t *offsets = batch_offsets(r);
-        int rc = 0;
+/* Any thread: only librdkafka calls and the job. */
+static void commit_kafka(commit_job_t *j) {
+        mf_run_t *r = j->run;
+        rd_kafka_topic_partition_list_t *offsets = j->offsets;
+        rd_kafka_error_t *e = NULL;
+        j->outcome = COMMIT_AGAIN;
         if (r->eos) {
                 if (offsets->cnt) {
                         rd_kafka_consumer_group_metadata_t *md =
                             rd_kafka_consumer_group_metadata(r->consumer);
-                        rd_kafka_error_t *e;
                         while ((e = rd_kafka_send_offsets_to_transaction(
                                     r->producer, offsets, md, KAFKA_TIMEOUT_MS)) &&
-                               txn_error(r, e, "send offsets to transaction"))
+                               txn_error(j, e, "send offsets to transaction"))
                                 ;
                         rd_kafka_consumer_group_metadata_destroy(md);
-                        if (e) {
-                                rc = -1;
-                                goto out;
-                        }
+                        if (e)
+                                return;
                 }
-                rd_kafka_error_t *e;
                 while ((e = rd_kafka_commit_transaction(r->producer, KAFKA_TIMEOUT_MS)) &&
-                       txn_error(r, e, "commit transaction"))
+                       txn_error(j, e, "commit transaction"))
                         ;
-                if (e) {
-                        rc = -1;
-                        goto out;
-                }
+                if (e)
+                        return;
         } else {
                 rd_kafka_resp_err_t err = rd_kafka_flush(r->producer, KAFKA_TIMEOUT_MS);
-                if (err || r->rebuild_pending) {
+                if (err || __atomic_load_n(&r->delivery_lost, __ATOMIC_ACQUIRE)) {
                         mf_log_warn("sink",
                                     "outputs not all delivered (%s): not committing",
                                     err ? rd_kafka_err2str(err) : "delivery failed");
-                        r->in_batch = false;
-                        r->rebuild_pending = true;
-                        rc = -1;
-                        goto out;
+                        j->outcome = COMMIT_REBUILD;
+                        return;
                 }
         }
         if (offsets->cnt && (!r->eos || r->cfg->mirror_offsets)) {
@@ -494,10 +507,78 @@ static int commit_batch(mf_run_t *r) {
                         mf_log_warn("source", "commit offsets: %s",
                                     rd_kafka_err2str(err));
         }
-        batch_committed(r, offsets);
-out:
-        rd_kafka_topic_partition_list_destroy(offsets);
-        return rc;
+        j->outcome = COMMIT_DONE;
+}
+
+/* On the loop. */
+static void commit_apply(mf_run_t *r, commit_job_t *j) {
+        switch (j->outcome) {
+                case COMMIT_DONE:
+                        batch_committed(r, j->offsets);
+                        break;
+                case COMMIT_AGAIN:
+                        break;
+                case COMMIT_REBUILD:
+                        if (j->aborted)
+                                r->stats.aborted++;
+                        r->in_batch = false;
+                        r->rebuild_pending = true;
+                        break;
+                case COMMIT_FATAL:
+                        r->exit_code = 1;
+                        uv_stop(r->loop);
+                        break;
+        }
+        rd_kafka_topic_partition_list_destroy(j->offsets);
+}
+
+/* Commits the open batch before returning: for a revoke and the stop, which
+ * must not give partitions up before their outputs are committed. */
+static void commit_batch(mf_run_t *r) {
+        if (!r->in_batch)
+                return;
+        commit_job_t j = {.run = r, .offsets = batch_offsets(r)};
+        commit_kafka(&j);
+        commit_apply(r, &j);
+}
+
+static void commit_work(uv_work_t *w) {
+        commit_kafka(w->data);
+}
+
+static void on_producer_events(mf_run_t *r);
+
+static void commit_after(uv_work_t *w, int status) {
+        commit_job_t *j = w->data;
+        mf_run_t *r = j->run;
+        (void)status; /* only uv_cancel gives an error, and it is never called */
+        r->committing = false;
+        commit_apply(r, j);
+        free(j);
+        on_producer_events(r);
+        if (!r->stopping)
+                uv_idle_start(&r->more, on_more); /* input waited for the commit */
+}
+
+/* Starts committing the open batch in the background. */
+static void commit_start(mf_run_t *r) {
+        if (!r->in_batch || r->committing)
+                return;
+        commit_job_t *j = calloc(1, sizeof(*j));
+        if (!j) {
+                commit_batch(r);
+                return;
+        }
+        j->run = r;
+        j->offsets = batch_offsets(r);
+        j->work.data = j;
+        r->committing = true;
+        if (uv_queue_work(r->loop, &j->work, commit_work, commit_after) != 0) {
+                r->committing = false;
+                commit_kafka(j);
+                commit_apply(r, j);
+                free(j);
+        }
 }
 
 /* ---- input ---- */
@@ -512,6 +593,11 @@ static void pause_input(mf_run_t *r, bool pause) {
                 rd_kafka_resume_partitions(r->consumer, cur);
         rd_kafka_topic_partition_list_destroy(cur);
         r->paused = pause;
+        /* The consumer queue keeps the pause's stale fetches until a poll
+         * discards them, and while it is not empty no wake-up comes for
+         * the records fetched after the resume: read it now. */
+        if (!pause)
+                uv_idle_start(&r->more, on_more);
         mf_log_info("source", "%s input: %d outputs queued", pause ? "paused" : "resumed",
                     rd_kafka_outq_len(r->producer));
 }
@@ -581,7 +667,7 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
         else if (p->live)
                 r->batch_records++;
         if (r->in_batch && r->batch_records >= (uint64_t)r->cfg->batch_max_records)
-                commit_batch(r);
+                commit_start(r);
         if (!r->paused && rd_kafka_outq_len(r->producer) > r->outq_high)
                 pause_input(r, true);
 }
@@ -592,14 +678,33 @@ static void on_more(uv_idle_t *h) {
         consume(h->data);
 }
 
+/* Whether state must be rebuilt from the committed offsets: a batch was
+ * aborted, or (at least once) an output was lost. */
+static bool rebuild_due(mf_run_t *r) {
+        return r->rebuild_pending || __atomic_load_n(&r->delivery_lost, __ATOMIC_ACQUIRE);
+}
+
 static void consume(mf_run_t *r) {
-        for (int i = 0; i < POLL_CHUNK && !r->stopping; i++) {
-                if (r->rebuild_pending) {
+        for (int i = 0; i < POLL_CHUNK; i++) {
+                if (r->stopping || r->committing) {
+                        /* The commit's completion comes back here. */
+                        uv_idle_stop(&r->more);
+                        return;
+                }
+                if (rebuild_due(r)) {
                         rebuild(r);
                         continue;
                 }
+                size_t queued = rd_kafka_queue_length(r->cq);
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, 0);
                 if (!m) {
+                        /* A poll that served an event (statistics, an error,
+                         * a stale fetch) returns nothing even with records
+                         * behind it, and the queue's wake-up only fires when
+                         * it turns non-empty: keep reading while it shrinks. */
+                        size_t left = rd_kafka_queue_length(r->cq);
+                        if (left && left < queued)
+                                continue;
                         uv_idle_stop(&r->more);
                         return;
                 }
@@ -623,24 +728,32 @@ static void on_consumer(uv_poll_t *h, int status, int events) {
         consume(r);
 }
 
-static void on_producer(uv_poll_t *h, int status, int events) {
-        mf_run_t *r = h->data;
-        (void)status, (void)events;
-        drain_fd(r->pfd[0]);
+/* Delivery reports and producer errors; not while a commit is in flight,
+ * whose thread serves them (commit_after looks again). */
+static void on_producer_events(mf_run_t *r) {
+        if (r->committing)
+                return;
         rd_kafka_poll(r->producer, 0);
         if (r->paused && rd_kafka_outq_len(r->producer) < r->outq_high / 2)
                 pause_input(r, false);
 }
 
+static void on_producer(uv_poll_t *h, int status, int events) {
+        mf_run_t *r = h->data;
+        (void)status, (void)events;
+        drain_fd(r->pfd[0]);
+        on_producer_events(r);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         mf_run_t *r = opaque;
         (void)rk;
+        /* On the loop, or on the thread of a commit in flight. */
         if (m->err) {
-                r->stats.delivery_failed++;
+                __atomic_add_fetch(&r->stats.delivery_failed, 1, __ATOMIC_RELAXED);
                 mf_log_error("sink", "delivery failed: %s", rd_kafka_err2str(m->err));
-                if (!r->eos)
-                        r->rebuild_pending =
-                            true; /* at-least-once: redo from committed */
+                if (!r->eos) /* at least once: redo from the committed offsets */
+                        __atomic_store_n(&r->delivery_lost, true, __ATOMIC_RELEASE);
         }
 }
 
@@ -654,6 +767,8 @@ static void on_tick(uv_timer_t *h) {
         consume(r);
         uint64_t now = mf_run_wall_ms();
         r->last_tick_ms = now;
+        if (r->committing)
+                return; /* nothing is emitted while a commit is in flight */
         mf_instant_t clock = mf_run_clock(r);
         bool indicators =
             now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;
@@ -670,10 +785,12 @@ static void on_tick(uv_timer_t *h) {
 
 static void on_batch_timer(uv_timer_t *h) {
         mf_run_t *r = h->data;
+        if (r->committing)
+                return;
         if (r->in_batch &&
             mf_run_wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
-                commit_batch(r);
-        if (r->rebuild_pending)
+                commit_start(r);
+        else if (rebuild_due(r))
                 rebuild(r);
 }
 
@@ -970,6 +1087,8 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
 
         /* Stopping: finish the batch, leave the group, deliver everything. */
         r.stopping = true;
+        while (r.committing)
+                uv_run(r.loop, UV_RUN_ONCE);
         commit_batch(&r);
         rd_kafka_consumer_close(r.consumer);
         rd_kafka_flush(r.producer, KAFKA_TIMEOUT_MS);

@@ -1,6 +1,8 @@
 /*
  * mf_run_int.h — the daemon's state, shared by the loop (mf_run.c) and the
- * HTTP endpoint's handlers (mf_api.c). Both run on the loop's thread only.
+ * HTTP endpoint's handlers (mf_api.c). Both run on the loop's thread, but
+ * for a batch's commit (commit_kafka) and the producer's callbacks it runs,
+ * which touch only librdkafka and the fields marked atomic.
  */
 #ifndef MF_RUN_INT_H
 #define MF_RUN_INT_H
@@ -66,6 +68,8 @@ struct mf_run_s {
         int outq_high;
         bool stopping;
         bool rebuild_pending;
+        bool delivery_lost; /* atomic: at least once, an output was lost */
+        bool committing;    /* a batch's commit is in flight (commit_start) */
         int exit_code;
         mf_buf_t key, val;
         mf_run_stats_t stats;
