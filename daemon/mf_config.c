@@ -1,5 +1,6 @@
 #include "mf_config.h"
 #include "mf_http.h"
+#include "mf_pseudo.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -8,7 +9,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-typedef enum { T_STR, T_INT, T_ENUM, T_LIST, T_ADDR } type_t;
+/* T_KEYFILE: a path to a secret key, checked as mf_pseudo_load checks it. */
+typedef enum { T_STR, T_INT, T_ENUM, T_LIST, T_ADDR, T_KEYFILE } type_t;
 
 typedef struct {
         const char *section;
@@ -87,8 +89,13 @@ static const prop_t props[] = {
      600000, NULL, "time allowed for a whole request, first byte to last (else 408)"},
     {"http", "idle_timeout_ms", T_INT, OFF(http_idle_timeout_ms), "30000", 100, 3600000,
      NULL, "an idle keep-alive connection is closed after this long"},
-    {"privacy", "pseudonymisation_key_file", T_STR, OFF(pseudonymisation_key_file), "", 0,
-     0, NULL, "key for HMAC-SHA-256 child pseudonyms on output topics (empty: raw ids)"},
+    {"privacy", "pseudonymisation_key_file", T_KEYFILE, OFF(pseudonymisation_key_file),
+     "", 0, 0, NULL,
+     "key for HMAC-SHA-256 child pseudonyms on the referrals and alerts topics (empty: "
+     "raw ids); readable by its owner only, at least 16 bytes"},
+    {"privacy", "suppress_below", T_INT, OFF(suppress_below), "0", 0, 1000, NULL,
+     "indicators records on the output topic withhold counts from 1 to this minus 1 "
+     "(and figures computed from them) as \"c\" (0: nothing withheld)"},
     {"log", "level", T_ENUM, OFF(log_level), "info", 0, 0, levels,
      "error, warn, info or debug"},
     {"log", "file", T_STR, OFF(log_file), "", 0, 0, NULL,
@@ -111,6 +118,14 @@ static int set_value(mf_config_t *cfg, const prop_t *p, const char *value, char 
                                 return -1;
                         }
                 }
+                        /* fall through */
+                case T_KEYFILE:
+                        if (p->type == T_KEYFILE && value[0]) {
+                                mf_pseudo_t key;
+                                if (mf_pseudo_load(&key, value, why, whylen) != MF_OK)
+                                        return -1;
+                                mf_pseudo_clear(&key);
+                        }
                         /* fall through */
                 case T_STR: {
                         char **s = (char **)field;
@@ -282,7 +297,8 @@ int mf_config_load(mf_config_t *cfg, const char *path, char *errbuf, size_t errl
 
 void mf_config_destroy(mf_config_t *cfg) {
         for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
-                if (props[i].type == T_STR || props[i].type == T_ADDR)
+                if (props[i].type == T_STR || props[i].type == T_ADDR ||
+                    props[i].type == T_KEYFILE)
                         free(*(char **)((char *)cfg + props[i].offset));
         for (int i = 0; i < cfg->n_input_topics; i++)
                 free(cfg->input_topics[i]);

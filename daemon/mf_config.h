@@ -65,6 +65,7 @@ typedef struct {
         int64_t http_idle_timeout_ms;
         /* [privacy] */
         char *pseudonymisation_key_file;
+        int64_t suppress_below;
         /* [log] */
         int log_level; /* mf_log_level_t */
         char *log_file;

@@ -179,11 +179,32 @@ static void sink(void *opaque, const mf_output_t *o) {
         open_batch(r);
         mf_buf_reset(&r->key);
         mf_buf_reset(&r->val);
+        /* With a key, the child leaves as its pseudonym. */
+        mf_output_t po;
+        mf_referral_out_t ref;
+        mf_alert_out_t alert;
+        char pseudonym[MF_PSEUDO_LEN + 1];
+        if (r->pseudo.key_len &&
+            (o->kind == MF_OUT_REFERRAL || o->kind == MF_OUT_ALERT)) {
+                po = *o;
+                if (o->kind == MF_OUT_REFERRAL) {
+                        ref = *o->u.referral;
+                        mf_pseudo_apply(&r->pseudo, ref.child, pseudonym);
+                        ref.child = mf_str(pseudonym, MF_PSEUDO_LEN);
+                        po.u.referral = &ref;
+                } else {
+                        alert = *o->u.alert;
+                        mf_pseudo_apply(&r->pseudo, alert.child, pseudonym);
+                        alert.child = mf_str(pseudonym, MF_PSEUDO_LEN);
+                        po.u.alert = &alert;
+                }
+                o = &po;
+        }
+        mf_output_opts_t opts = {.json = r->cfg->output_encoding == MF_ENCODING_JSON,
+                                 .suppress_below = (uint32_t)r->cfg->suppress_below};
         mf_err_t rc = mf_output_key(&r->key, o);
         if (rc == MF_OK)
-                rc = r->cfg->output_encoding == MF_ENCODING_JSON
-                         ? mf_output_json(&r->val, o)
-                         : mf_output_msgpack(&r->val, o);
+                rc = mf_output_encode(&r->val, o, &opts);
         if (rc != MF_OK) {
                 mf_log_error("sink", "cannot encode a %s record: %s",
                              mf_output_type_name(o->kind), mf_err_str(rc));
@@ -1034,6 +1055,22 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
                 mf_log_warn("run", "the clock is the clock file %s, not wall time",
                             clock_file);
         r.population = cfg->population_file[0] ? cfg->population_file : NULL;
+        if (cfg->pseudonymisation_key_file[0]) {
+                char why[512];
+                if (mf_pseudo_load(&r.pseudo, cfg->pseudonymisation_key_file, why,
+                                   sizeof(why)) != MF_OK) {
+                        mf_log_error("run", "[privacy] pseudonymisation_key_file: %s",
+                                     why);
+                        mf_calendar_free(r.cal);
+                        return 3;
+                }
+                mf_log_info("run", "child ids on the referrals and alerts topics are "
+                                   "pseudonymised (HMAC-SHA-256)");
+        }
+        if (cfg->suppress_below > 1)
+                mf_log_info("run",
+                            "indicators records withhold counts below %lld (\"%s\")",
+                            (long long)cfg->suppress_below, MF_OUTPUT_SUPPRESSED);
         r.loop = uv_default_loop();
         int status = 1;
         if (make_clients(&r) != 0)
@@ -1098,6 +1135,7 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
                     (unsigned long long)r.stats.produced,
                     (unsigned long long)r.stats.batches);
 out:
+        mf_pseudo_clear(&r.pseudo);
         if (stats_out)
                 *stats_out = r.stats;
         mf_api_free(r.api);

@@ -17,6 +17,7 @@
 #include "mf_config.h"
 #include "mf_expo.h"
 #include "mf_pipeline.h"
+#include "mf_pseudo.h"
 #include "mf_run.h"
 
 typedef struct mf_run_s mf_run_t;
@@ -72,6 +73,7 @@ struct mf_run_s {
         bool committing;    /* a batch's commit is in flight (commit_start) */
         int exit_code;
         mf_buf_t key, val;
+        mf_pseudo_t pseudo; /* key_len 0: child ids leave as they are */
         mf_run_stats_t stats;
         const char *clock_file; /* NULL: the clock is wall time */
         mf_instant_t clock_set; /* the last instant read from clock_file */

@@ -44,6 +44,7 @@ typedef struct {
         int depth;
         bool first[MAX_DEPTH];    /* JSON: no comma before the next key yet */
         uint32_t left[MAX_DEPTH]; /* keys still to come, for the size check */
+        uint32_t suppress_below;  /* indicators: counts 1..this-1 are withheld */
         mf_err_t err;
 } writer_t;
 
@@ -267,10 +268,25 @@ static void write_alert(writer_t *w, const mf_alert_out_t *a) {
         w_end(w);
 }
 
+/* Small-number suppression (indicators only): a count from 1 to
+ * suppress_below - 1 is withheld, and so is every figure computed from one. */
+static bool withheld(const writer_t *w, uint64_t v) {
+        return v > 0 && v < w->suppress_below;
+}
+
+static void w_count(writer_t *w, uint64_t v) {
+        if (withheld(w, v))
+                w_str(w, MF_OUTPUT_SUPPRESSED);
+        else
+                w_int(w, (int64_t)v);
+}
+
 static void w_pct(writer_t *w, const char *key, mf_ratio_t r) {
         double pct;
         w_key(w, key);
-        if (mf_ratio_pct(r, &pct))
+        if (withheld(w, r.num) || withheld(w, r.den))
+                w_str(w, MF_OUTPUT_SUPPRESSED);
+        else if (mf_ratio_pct(r, &pct))
                 w_num(w, pct);
         else
                 w_null(w);
@@ -282,7 +298,7 @@ static void w_counts(writer_t *w, const char *key, const uint32_t *v,
         w_map(w, n);
         for (unsigned i = 0; i < n; i++) {
                 w_key(w, names[i]);
-                w_int(w, v[i]);
+                w_count(w, v[i]);
         }
         w_end(w);
 }
@@ -299,7 +315,7 @@ static void write_breakdown(writer_t *w, const mf_breakdown_t *b, const mf_store
                 if (!b->source[i])
                         continue;
                 w_keyv(w, mf_store_source_name(st, (uint8_t)i));
-                w_int(w, b->source[i]);
+                w_count(w, b->source[i]);
         }
         w_end(w);
         /* Ethnicity groups are written in ChAT's order, not enum order. */
@@ -323,9 +339,9 @@ static void w_ratio(writer_t *w, const char *key, mf_ratio_t r) {
         w_key(w, key);
         w_map(w, 2);
         w_key(w, "num");
-        w_int(w, r.num);
+        w_count(w, r.num);
         w_key(w, "den");
-        w_int(w, r.den);
+        w_count(w, r.den);
         w_end(w);
 }
 
@@ -344,46 +360,48 @@ static void write_indicators(writer_t *w, const mf_indicators_out_t *io) {
         w_key(w, "computed_at");
         w_int(w, io->computed_at);
         w_key(w, "contacts_6m");
-        w_int(w, d->contacts_6m);
+        w_count(w, d->contacts_6m);
         w_key(w, "children_multiple_contacts_6m");
-        w_int(w, d->children_multiple_contacts_6m);
+        w_count(w, d->children_multiple_contacts_6m);
         w_key(w, "contact_decisions_overdue");
-        w_int(w, d->contact_decisions_overdue);
+        w_count(w, d->contact_decisions_overdue);
         w_pct(w, "contact_decisions_in_time_pct_6m", d->contact_decisions_in_time_6m);
         w_pct(w, "contact_to_referral_pct_6m", d->contact_to_referral_6m);
         w_key(w, "referrals_6m");
-        w_int(w, d->referrals_6m);
+        w_count(w, d->referrals_6m);
         w_key(w, "referrals_nfa_6m");
-        w_int(w, d->referrals_nfa_6m);
+        w_count(w, d->referrals_nfa_6m);
         w_pct(w, "rereferral_pct_6m", d->rereferral_6m);
         w_pct(w, "rereferral_children_pct_6m", d->rereferral_children_6m);
         w_counts(w, "children_by_previous_referrals_6m",
                  d->children_by_previous_referrals_6m, prev_names, 5);
         w_key(w, "assessments_6m");
-        w_int(w, d->assessments_6m);
+        w_count(w, d->assessments_6m);
         w_key(w, "assessments_completed_6m");
-        w_int(w, d->assessments_completed_6m);
+        w_count(w, d->assessments_completed_6m);
         w_key(w, "assessments_open");
-        w_int(w, d->assessments_open);
+        w_count(w, d->assessments_open);
         w_pct(w, "assessments_in_time_pct_6m", d->assessments_in_time_6m);
         w_key(w, "assessment_mean_wd_6m");
-        if (mf_indicators_mean_wd(d, &mean))
+        if (withheld(w, d->assessments_in_time_6m.den)) /* the mean's count */
+                w_str(w, MF_OUTPUT_SUPPRESSED);
+        else if (mf_indicators_mean_wd(d, &mean))
                 w_num(w, mean);
         else
                 w_null(w);
         w_key(w, "assessments_overdue");
-        w_int(w, d->assessments_overdue);
+        w_count(w, d->assessments_overdue);
         w_key(w, "s47_6m");
-        w_int(w, d->s47_6m);
+        w_count(w, d->s47_6m);
         w_key(w, "icpc_6m");
-        w_int(w, d->icpc_6m);
+        w_count(w, d->icpc_6m);
         w_pct(w, "icpc_in_time_pct_6m", d->icpc_in_time_6m);
         w_key(w, "icpc_overdue");
-        w_int(w, d->icpc_overdue);
+        w_count(w, d->icpc_overdue);
         w_key(w, "assessment_date_errors_6m");
-        w_int(w, d->assessment_date_errors_6m);
+        w_count(w, d->assessment_date_errors_6m);
         w_key(w, "icpc_date_errors_6m");
-        w_int(w, d->icpc_date_errors_6m);
+        w_count(w, d->icpc_date_errors_6m);
         w_counts(w, "assessment_duration_bands_6m", d->assessment_duration_bands_6m,
                  mf_band_names, MF_BAND__N);
 
@@ -414,7 +432,11 @@ static void write_indicators(writer_t *w, const mf_indicators_out_t *io) {
                 w_map(w, MF_ARRAY_LEN(rates));
                 for (size_t i = 0; i < MF_ARRAY_LEN(rates); i++) {
                         w_key(w, rates[i].name);
-                        w_num(w, 2.0 * rates[i].v * 10000.0 / (double)d->population);
+                        if (withheld(w, rates[i].v))
+                                w_str(w, MF_OUTPUT_SUPPRESSED);
+                        else
+                                w_num(w,
+                                      2.0 * rates[i].v * 10000.0 / (double)d->population);
                 }
                 w_end(w);
         } else {
@@ -431,9 +453,12 @@ static void write_indicators(writer_t *w, const mf_indicators_out_t *io) {
         w_end(w);
 }
 
-static mf_err_t encode(mf_buf_t *out, const mf_output_t *o, bool json) {
+static mf_err_t encode(mf_buf_t *out, const mf_output_t *o, bool json,
+                       uint32_t suppress_below) {
         writer_t w;
         w_init(&w, out, json);
+        if (o->kind == MF_OUT_INDICATORS)
+                w.suppress_below = suppress_below;
         switch (o->kind) {
                 case MF_OUT_REFERRAL:
                         write_referral(&w, o->u.referral);
@@ -456,11 +481,16 @@ static mf_err_t encode(mf_buf_t *out, const mf_output_t *o, bool json) {
 }
 
 mf_err_t mf_output_json(mf_buf_t *out, const mf_output_t *o) {
-        return encode(out, o, true);
+        return encode(out, o, true, 0);
 }
 
 mf_err_t mf_output_msgpack(mf_buf_t *out, const mf_output_t *o) {
-        return encode(out, o, false);
+        return encode(out, o, false, 0);
+}
+
+mf_err_t mf_output_encode(mf_buf_t *out, const mf_output_t *o,
+                          const mf_output_opts_t *opts) {
+        return encode(out, o, opts->json, opts->suppress_below);
 }
 
 mf_err_t mf_output_key(mf_buf_t *out, const mf_output_t *o) {

@@ -96,4 +96,22 @@ mf_err_t mf_output_json(mf_buf_t *out, const mf_output_t *o);
 /* Appends the record as one MessagePack map; a dead letter's payload is bin. */
 mf_err_t mf_output_msgpack(mf_buf_t *out, const mf_output_t *o);
 
+/* What replaces a withheld figure: "c" (confidential), the mark the
+ * Department for Education's published children's social care tables use. */
+#define MF_OUTPUT_SUPPRESSED "c"
+
+typedef struct {
+        bool json; /* JSON (as mf_output_json) rather than MessagePack */
+        /* Small-number suppression for indicators records that leave the
+         * authority: a count from 1 to suppress_below - 1 becomes
+         * MF_OUTPUT_SUPPRESSED, and so does every percentage, mean, ratio or
+         * rate computed from such a count. 0 or 1: nothing is withheld.
+         * Other record types are never changed. */
+        uint32_t suppress_below;
+} mf_output_opts_t;
+
+/* Appends the record encoded as opts say. */
+mf_err_t mf_output_encode(mf_buf_t *out, const mf_output_t *o,
+                          const mf_output_opts_t *opts);
+
 #endif

@@ -553,6 +553,70 @@ static msgpack_object encode_indicators_msgpack(fixture_t *f,
         return unpack_one(f, f->buf.data, f->buf.len);
 }
 
+/* Small-number suppression: counts from 1 to 9 withheld as "c", and every
+ * figure computed from one; zero and larger counts as they are. */
+static void
+test_indicators_suppression_withholds_small_counts_and_what_uses_them(void **state) {
+        fixture_t *f = *state;
+        static mf_indicators_t ind;
+        static json_t j;
+        hand_indicators(&ind);
+        mf_indicators_out_t io = {&ind, f->store, 1699353600000LL};
+        mf_output_t o = indicators_output(&io);
+        mf_output_opts_t opts = {.json = true, .suppress_below = 10};
+        assert_int_equal(mf_output_encode(&f->buf, &o, &opts), MF_OK);
+        json_parse(&j, f->buf.data, f->buf.len);
+        assert_json_value(&j, json_get(&j, 0, "contacts_6m"), "500");
+        assert_json_value(&j, json_get(&j, 0, "children_multiple_contacts_6m"), "17");
+        assert_json_value(&j, json_get(&j, 0, "referrals_6m"), "c");
+        assert_json_value(&j, json_get(&j, 0, "assessments_open"), "0");
+        /* 1/3 and 2/3: both withheld; 183/1408 shown; 4/4 and 0/7 withheld. */
+        assert_json_value(&j, json_get(&j, 0, "contact_decisions_in_time_pct_6m"), "c");
+        assert_json_value(&j, json_get(&j, 0, "rereferral_pct_6m"), "12.997159");
+        assert_json_value(&j, json_get(&j, 0, "rereferral_children_pct_6m"), "c");
+        assert_json_value(&j, json_get(&j, 0, "assessments_in_time_pct_6m"), "c");
+        assert_json_value(&j, json_get(&j, 0, "icpc_in_time_pct_6m"), "c");
+        assert_json_value(&j, json_get(&j, 0, "assessment_mean_wd_6m"), "c");
+        int prev = json_get(&j, 0, "children_by_previous_referrals_6m");
+        assert_json_value(&j, json_get(&j, prev, "0"), "1201");
+        assert_json_value(&j, json_get(&j, prev, "4+"), "c");
+        assert_json_value(&j, json_get(&j, prev, "2"), "0");
+        int bands = json_get(&j, 0, "assessment_duration_bands_6m");
+        assert_json_value(&j, json_get(&j, bands, "41_45"), "c");
+        int ratios = json_get(&j, 0, "ratios");
+        int rr = json_get(&j, ratios, "rereferral_pct_6m");
+        assert_json_value(&j, json_get(&j, rr, "num"), "183");
+        int cd = json_get(&j, ratios, "contact_decisions_in_time_pct_6m");
+        assert_json_value(&j, json_get(&j, cd, "num"), "c");
+        assert_json_value(&j, json_get(&j, cd, "den"), "c");
+        int rates = json_get(&j, 0, "per_10k");
+        assert_json_value(&j, json_get(&j, rates, "contacts_6m"), "100");
+        assert_json_value(&j, json_get(&j, rates, "referrals_6m"), "c");
+        int bd = json_get(&j, 0, "breakdowns");
+        int contacts = json_get(&j, bd, "contacts_6m");
+        int eth = json_get(&j, contacts, "ethnicity");
+        assert_json_value(&j, json_get(&j, eth, "white"), "c");
+        int gender = json_get(&j, contacts, "gender");
+        assert_json_value(&j, json_get(&j, gender, "male"), "250");
+}
+
+/* Without a threshold, and for other record types, nothing changes. */
+static void test_suppression_off_or_other_types_change_nothing(void **state) {
+        fixture_t *f = *state;
+        static mf_indicators_t ind;
+        hand_indicators(&ind);
+        mf_indicators_out_t io = {&ind, f->store, 1699353600000LL};
+        mf_output_t o = indicators_output(&io);
+        mf_buf_t plain;
+        mf_buf_init(&plain);
+        assert_int_equal(mf_output_msgpack(&plain, &o), MF_OK);
+        mf_output_opts_t off = {.json = false, .suppress_below = 1};
+        assert_int_equal(mf_output_encode(&f->buf, &o, &off), MF_OK);
+        assert_int_equal(f->buf.len, plain.len);
+        assert_memory_equal(f->buf.data, plain.data, plain.len);
+        mf_buf_destroy(&plain);
+}
+
 static void test_indicators_json_is_one_object_with_31_keys(void **state) {
         fixture_t *f = *state;
         static mf_indicators_t ind;
@@ -830,6 +894,8 @@ int main(void) {
             T(test_deadletter_msgpack_with_unknown_la_writes_nil),
             T(test_deadletter_key_is_topic_partition_offset),
             T(test_deadletter_key_with_a_large_offset),
+            T(test_indicators_suppression_withholds_small_counts_and_what_uses_them),
+            T(test_suppression_off_or_other_types_change_nothing),
             T(test_indicators_json_is_one_object_with_31_keys),
             T(test_indicators_json_envelope_and_dates),
             T(test_indicators_json_counts),
