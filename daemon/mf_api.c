@@ -454,6 +454,9 @@ static void pipeline_metrics(mf_buf_t *b, mf_run_t *r) {
                 (double)r->stats.queue_full);
         gauge(b, "mashflow_input_paused",
               "1 while input is paused for a full producer queue.", r->paused);
+        gauge(b, "mashflow_batch_committing",
+              "1 while a batch's commit is in flight (input waits for it).",
+              r->committing);
         gauge(b, "mashflow_producer_queue_messages", "Messages in the producer's queue.",
               r->producer ? rd_kafka_outq_len(r->producer) : 0);
 
@@ -591,8 +594,11 @@ static void readyz(mf_api_t *a, mf_http_resp_t *resp) {
         resp->status = 503;
         if (r->stopping)
                 mf_buf_printf(&resp->body, "not ready: stopping\n");
-        else if (!r->brokers_up)
+        else if (!mf_run_brokers_up(r))
                 mf_buf_printf(&resp->body, "not ready: no broker reachable\n");
+        else if (!r->producer_ready)
+                mf_buf_printf(&resp->body,
+                              "not ready: waiting for the transaction coordinator\n");
         else if (!r->assigned_once)
                 mf_buf_printf(&resp->body,
                               "not ready: waiting for partitions from the group\n");

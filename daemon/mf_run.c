@@ -53,6 +53,8 @@
 #define STOP_DEADLINE_S 60
 /* Records handled per wake-up before other loop events get a turn. */
 #define POLL_CHUNK 2000
+/* One attempt of the producer's transaction set-up at start. */
+#define INIT_ATTEMPT_MS 5000
 
 uint64_t mf_run_wall_ms(void) {
         struct timeval tv;
@@ -707,8 +709,9 @@ static bool rebuild_due(mf_run_t *r) {
 
 static void consume(mf_run_t *r) {
         for (int i = 0; i < POLL_CHUNK; i++) {
-                if (r->stopping || r->committing) {
-                        /* The commit's completion comes back here. */
+                if (r->stopping || r->committing || !r->producer_ready) {
+                        /* The commit's completion (or the producer's start)
+                         * comes back here. */
                         uv_idle_stop(&r->more);
                         return;
                 }
@@ -749,11 +752,9 @@ static void on_consumer(uv_poll_t *h, int status, int events) {
         consume(r);
 }
 
-/* Delivery reports and producer errors; not while a commit is in flight,
- * whose thread serves them (commit_after looks again). */
+/* Delivery reports, producer errors and statistics; also while a commit is
+ * in flight (their callbacks touch only atomic fields). */
 static void on_producer_events(mf_run_t *r) {
-        if (r->committing)
-                return;
         rd_kafka_poll(r->producer, 0);
         if (r->paused && rd_kafka_outq_len(r->producer) < r->outq_high / 2)
                 pause_input(r, false);
@@ -788,7 +789,7 @@ static void on_tick(uv_timer_t *h) {
         consume(r);
         uint64_t now = mf_run_wall_ms();
         r->last_tick_ms = now;
-        if (r->committing)
+        if (r->committing || !r->producer_ready)
                 return; /* nothing is emitted while a commit is in flight */
         mf_instant_t clock = mf_run_clock(r);
         bool indicators =
@@ -819,7 +820,7 @@ static void on_stop_signal(uv_signal_t *h, int signum) {
         mf_run_t *r = h->data;
         mf_log_info("run", "signal %d: finishing the batch and leaving the group",
                     signum);
-        r->stopping = true;
+        __atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE); /* init_work reads it */
         /* Bounded: a broker that never answers cannot hold the stop forever;
          * the default SIGALRM action ends the process (systemd then sees a
          * failure, and the next start resumes from the committed offsets). */
@@ -835,20 +836,26 @@ static void on_hup(uv_signal_t *h, int signum) {
 
 /* ---- set-up ---- */
 
-/* Broker reachability for /readyz: librdkafka's statistics (every couple of
- * seconds) list each broker connection's state; any "UP" is reachable. */
+/* Broker reachability for /readyz, per client: librdkafka's statistics
+ * (every couple of seconds) list each broker connection's state, any "UP"
+ * is reachable; "all brokers down" is not. The producer's come on the loop
+ * even while a commit holds the consumer unpolled (or on the commit's
+ * thread): atomic. */
+static bool *reach_flag(mf_run_t *r, rd_kafka_t *rk) {
+        return rd_kafka_type(rk) == RD_KAFKA_PRODUCER ? &r->producer_reaches
+                                                      : &r->consumer_reaches;
+}
+
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
-        mf_run_t *r = opaque;
-        (void)rk, (void)len;
-        r->brokers_up = strstr(json, "\"state\":\"UP\"") != NULL;
+        (void)len;
+        __atomic_store_n(reach_flag(opaque, rk), strstr(json, "\"state\":\"UP\"") != NULL,
+                         __ATOMIC_RELAXED);
         return 0; /* librdkafka frees json */
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-        mf_run_t *r = opaque;
-        (void)rk;
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-                r->brokers_up = false;
+                __atomic_store_n(reach_flag(opaque, rk), false, __ATOMIC_RELAXED);
         mf_log_warn("rdkafka", "%s: %s", rd_kafka_err2name(err), reason);
 }
 
@@ -936,10 +943,14 @@ static int make_clients(mf_run_t *r) {
         snprintf(txid, sizeof(txid), "%s-%s-%d", cfg->transactional_id, host,
                  (int)getpid());
         if (set(pc, "enable.idempotence", "true") || set(pc, "linger.ms", "5") ||
-            (r->eos && set(pc, "transactional.id", txid))) {
+            (r->eos && set(pc, "transactional.id", txid)) ||
+            (!passthru_has(cfg, "statistics.interval.ms") &&
+             set(pc, "statistics.interval.ms", "2000"))) {
                 rd_kafka_conf_destroy(pc);
                 return -1;
         }
+        rd_kafka_conf_set_stats_cb(pc, on_stats);
+        rd_kafka_conf_set_error_cb(pc, on_error);
         char qmax[32];
         size_t qlen = sizeof(qmax);
         r->outq_high = 100000;
@@ -953,19 +964,91 @@ static int make_clients(mf_run_t *r) {
                 mf_log_error("run", "producer: %s", err);
                 return -1;
         }
-        if (r->eos) {
-                rd_kafka_error_t *e;
-                /* Retried until the broker answers: a daemon started before its
-                 * cluster waits for it rather than exiting. */
-                while ((e = rd_kafka_init_transactions(r->producer, KAFKA_TIMEOUT_MS))) {
-                        bool retriable = rd_kafka_error_is_retriable(e);
+        return 0;
+}
+
+/* ---- start-up: the producer's transactions, then the group ---- */
+
+static void subscribe(mf_run_t *r) {
+        rd_kafka_topic_partition_list_t *topics =
+            rd_kafka_topic_partition_list_new(r->cfg->n_input_topics);
+        for (int i = 0; i < r->cfg->n_input_topics; i++)
+                rd_kafka_topic_partition_list_add(topics, r->cfg->input_topics[i],
+                                                  RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t err = rd_kafka_subscribe(r->consumer, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err) {
+                mf_log_error("run", "subscribe: %s", rd_kafka_err2str(err));
+                r->exit_code = 1;
+                uv_stop(r->loop);
+                return;
+        }
+        r->producer_ready = true;
+        consume(r); /* messages may already be queued before the first wake-up */
+}
+
+typedef struct {
+        uv_work_t work;
+        mf_run_t *run;
+        bool ok;
+} init_job_t;
+
+/* On the thread pool: retried until the broker answers, so a daemon started
+ * before its cluster waits for it (librdkafka backs its reconnections off)
+ * while the loop serves /readyz; each attempt is short so a stop is not
+ * held up for long. */
+static void init_work(uv_work_t *w) {
+        init_job_t *j = w->data;
+        mf_run_t *r = j->run;
+        rd_kafka_error_t *e;
+        while ((e = rd_kafka_init_transactions(r->producer, INIT_ATTEMPT_MS))) {
+                bool retriable = rd_kafka_error_is_retriable(e);
+                if (!__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
                         mf_log_warn("run", "init transactions: %s%s",
                                     rd_kafka_error_string(e),
                                     retriable ? " (retrying)" : "");
-                        rd_kafka_error_destroy(e);
-                        if (!retriable)
-                                return -1;
-                }
+                rd_kafka_error_destroy(e);
+                if (!retriable || __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
+                        return;
+        }
+        j->ok = true;
+}
+
+static void init_after(uv_work_t *w, int status) {
+        init_job_t *j = w->data;
+        mf_run_t *r = j->run;
+        bool ok = j->ok && status == 0;
+        free(j);
+        r->initialising = false;
+        if (r->stopping)
+                return;
+        if (!ok) {
+                mf_log_error("run", "the producer cannot use transactions: stopping");
+                r->exit_code = 1;
+                uv_stop(r->loop);
+                return;
+        }
+        mf_log_info("run", "transactions ready");
+        subscribe(r);
+}
+
+/* Joins the group once the producer can write: at once at least once, after
+ * the transaction coordinator has answered for exactly once. */
+static int start_clients(mf_run_t *r) {
+        if (!r->eos) {
+                subscribe(r);
+                return 0;
+        }
+        init_job_t *j = calloc(1, sizeof(*j));
+        if (!j)
+                return -1;
+        j->run = r;
+        j->work.data = j;
+        r->initialising = true;
+        if (uv_queue_work(r->loop, &j->work, init_work, init_after) != 0) {
+                r->initialising = false;
+                free(j);
+                return -1;
         }
         return 0;
 }
@@ -1075,18 +1158,6 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         int status = 1;
         if (make_clients(&r) != 0)
                 goto out;
-
-        rd_kafka_topic_partition_list_t *topics =
-            rd_kafka_topic_partition_list_new(cfg->n_input_topics);
-        for (int i = 0; i < cfg->n_input_topics; i++)
-                rd_kafka_topic_partition_list_add(topics, cfg->input_topics[i],
-                                                  RD_KAFKA_PARTITION_UA);
-        rd_kafka_resp_err_t serr = rd_kafka_subscribe(r.consumer, topics);
-        rd_kafka_topic_partition_list_destroy(topics);
-        if (serr) {
-                mf_log_error("run", "subscribe: %s", rd_kafka_err2str(serr));
-                goto out;
-        }
         r.cq = rd_kafka_queue_get_consumer(r.consumer);
         r.pq = rd_kafka_queue_get_main(r.producer);
         if (watch_queue(&r, r.cq, r.cfd, &r.cpoll, on_consumer) != 0 ||
@@ -1118,13 +1189,15 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         mf_log_info("run", "started brokers=%s group=%s guarantee=%s inputs=%d",
                     cfg->brokers, cfg->group_id, r.eos ? "exactly_once" : "at_least_once",
                     cfg->n_input_topics);
-        /* Messages may already be queued before the first wake-up. */
-        consume(&r);
+        if (start_clients(&r) != 0) {
+                mf_log_error("run", "cannot start the Kafka clients");
+                goto out;
+        }
         uv_run(r.loop, UV_RUN_DEFAULT);
 
         /* Stopping: finish the batch, leave the group, deliver everything. */
-        r.stopping = true;
-        while (r.committing)
+        __atomic_store_n(&r.stopping, true, __ATOMIC_RELEASE);
+        while (r.committing || r.initialising)
                 uv_run(r.loop, UV_RUN_ONCE);
         commit_batch(&r);
         rd_kafka_consumer_close(r.consumer);

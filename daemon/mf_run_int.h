@@ -69,8 +69,10 @@ struct mf_run_s {
         int outq_high;
         bool stopping;
         bool rebuild_pending;
-        bool delivery_lost; /* atomic: at least once, an output was lost */
-        bool committing;    /* a batch's commit is in flight (commit_start) */
+        bool delivery_lost;  /* atomic: at least once, an output was lost */
+        bool committing;     /* a batch's commit is in flight (commit_start) */
+        bool initialising;   /* the producer's transactions are being set up */
+        bool producer_ready; /* input is taken only once outputs can be written */
         int exit_code;
         mf_buf_t key, val;
         mf_pseudo_t pseudo; /* key_len 0: child ids leave as they are */
@@ -83,8 +85,8 @@ struct mf_run_s {
         mf_api_t *api;
         uint64_t started_ms;
         uint64_t last_tick_ms;
-        bool assigned_once; /* a first assignment has been handled */
-        bool brokers_up;    /* from librdkafka's statistics and errors */
+        bool assigned_once;                      /* a first assignment has been handled */
+        bool consumer_reaches, producer_reaches; /* atomic: a broker is UP for it */
         mf_counts_t retired[MF_CONFIG_MAX_TOPICS]; /* of released partitions */
         uint64_t restored[MF_CONFIG_MAX_TOPICS];   /* records replayed muted, per topic */
         uint64_t produced_by_kind[MF_OUT__COUNT];
@@ -98,6 +100,11 @@ struct mf_run_s {
 int mf_run_topic_index(const mf_run_t *r, const char *topic);
 /* Live counts of input topic i: released partitions plus live ones. */
 void mf_run_counts(const mf_run_t *r, int topic, mf_counts_t *out);
+/* Whether both clients reach a broker (librdkafka's statistics and errors). */
+static inline bool mf_run_brokers_up(const mf_run_t *r) {
+        return __atomic_load_n(&r->consumer_reaches, __ATOMIC_RELAXED) &&
+               __atomic_load_n(&r->producer_reaches, __ATOMIC_RELAXED);
+}
 /* Wall time in milliseconds since the epoch. */
 uint64_t mf_run_wall_ms(void);
 /* The processing clock (wall time or the clock file). */
