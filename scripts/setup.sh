@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing mashflow needs (Debian 12 packages) when
 # it is missing, then configures the build directory ./build. The tests use
-# Prometheus (promtool and a scraping server) and headless Chromium.
+# Prometheus (promtool and a scraping server), headless Chromium, valgrind,
+# and systemd-analyze.
 # Used by both quick-start commands in README.md and by CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ packages=(
   librdkafka-dev libuv1-dev libmsgpack-dev libxxhash-dev libssl-dev libjsmn-dev libinih-dev libhttp-parser-dev
   libcmocka-dev
   python3 python3-jsonschema python3-msgpack kcat
-  prometheus chromium fonts-dejavu-core
+  prometheus chromium fonts-dejavu-core valgrind
 )
 
 missing=()

@@ -53,6 +53,8 @@ class Broker:
 
 
 class Daemon:
+    started = []  # every instance, so that main can stop what a failed case left
+
     def __init__(self, work, broker, name="d1", guarantee="exactly_once",
                  input_encoding="msgpack", output_encoding="json", group="mashflow-test",
                  librdkafka="", extra="", clock=None, batch_max_ms=50):
@@ -86,6 +88,7 @@ fetch.wait.max.ms = 50
         if clock:
             cmd += ["--clock-file", clock]
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+        Daemon.started.append(self)
 
     def log_text(self):
         return open(self.log_path).read()
@@ -678,7 +681,13 @@ def main(cases=None):
     work = os.path.join(WORK, case)
     subprocess.run(["rm", "-rf", work])
     os.makedirs(work)
-    (cases or globals())["case_" + case](work)
+    try:
+        (cases or globals())["case_" + case](work)
+    finally:
+        for d in Daemon.started:
+            if d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
     print(f"{case}: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
