@@ -4,9 +4,10 @@ loopback only, with /metrics scraped throughout. Samples the daemon's RSS and
 open file descriptors every few seconds and checks that they flatten after
 warm-up, that every scrape succeeded and that the log holds no error.
 
-The stream is 36 months of events for --authorities authorities, spread
-evenly over --seconds: by two thirds of the run the 24-month horizon is full
-and state should stop growing (records expire as fast as they arrive).
+The stream is 36 months of events for --authorities authorities, from today
+on, spread evenly over --seconds. The daemon's clock follows the newest event,
+so by two thirds of the run the 24-month horizon is full and state should
+stop growing (records expire as fast as they arrive).
 
 Usage: soak.py [--seconds 600] [--authorities 2] [--build build]
 Not part of ctest's default run (it takes ten minutes); see the README."""
@@ -53,8 +54,11 @@ def main():
     import daemon_test as dt
 
     today = datetime.date.today()
+    # From today on: the daemon's clock is wall time or the newest event,
+    # whichever is later, so with events ahead of wall time the clock (and
+    # the horizon) moves with the stream.
     gen = ["--seed", "7", "--authorities", str(args.authorities), "--from",
-           (today - datetime.timedelta(days=365 * 3)).isoformat(), "--to", today.isoformat()]
+           today.isoformat(), "--to", (today + datetime.timedelta(days=365 * 3)).isoformat()]
     events = os.path.join(work, "events.ndjson")
     subprocess.run([dt.BIN, "gen", *gen, "--format", "ndjson", "--out", events], check=True,
                    stderr=subprocess.DEVNULL)
