@@ -12,6 +12,10 @@
  * The timer bounds time, not bytes: a request has request_timeout_ms from
  * its first byte to its last (a client that trickles headers cannot hold a
  * connection open), and an idle keep-alive connection idle_timeout_ms.
+ *
+ * A detached connection (mf_http_conn_new) is the same conn_t with a sink
+ * instead of a socket and a timer: what it reads goes through the same
+ * conn_input, and what uv_write would send is appended to the sink.
  */
 #include "mf_http.h"
 
@@ -62,6 +66,13 @@ struct conn_s {
         int writes;      /* queued, not yet completed */
         int open_handles;
         mf_http_resp_t resp;
+        mf_buf_t *sink; /* detached: no tcp or timer; writes land here */
+        bool closed;    /* detached: conn_close was called */
+};
+
+struct mf_http_conn_s {
+        mf_http_t srv; /* only its conf, handler and settings are used */
+        conn_t conn;
 };
 
 typedef struct {
@@ -117,6 +128,10 @@ static void on_conn_handle_closed(uv_handle_t *h) {
 }
 
 static void conn_close(conn_t *c) {
+        if (c->sink) {
+                c->closed = true;
+                return;
+        }
         if (uv_is_closing((uv_handle_t *)&c->tcp))
                 return;
         mf_http_t *s = c->srv;
@@ -173,6 +188,13 @@ static void send_response(conn_t *c, int status, const char *content_type,
                 memcpy(w->data + n, body, send_body);
         if (!keep_alive)
                 c->done = true;
+        if (c->sink) {
+                /* Detached: the bytes the write would send, sent at once. */
+                if (!c->closed && mf_buf_append(c->sink, w->data, w->len) != MF_OK)
+                        conn_close(c);
+                free(w);
+                return;
+        }
         uv_buf_t buf = uv_buf_init(w->data, (unsigned)w->len);
         if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_written) != 0) {
                 free(w);
@@ -209,7 +231,8 @@ static void on_timeout(uv_timer_t *t) {
 }
 
 static void arm(conn_t *c, unsigned ms) {
-        uv_timer_start(&c->timer, on_timeout, ms, 0);
+        if (!c->sink) /* a detached connection has no timer */
+                uv_timer_start(&c->timer, on_timeout, ms, 0);
 }
 
 /* ---- parsing ---- */
@@ -310,6 +333,43 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
         buf->len = buf->base ? suggested : 0;
 }
 
+static void stop_reading(conn_t *c) {
+        if (!c->sink)
+                uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* The bytes of one read (len > 0), while the connection still takes input. */
+static void conn_input(conn_t *c, const char *data, size_t len) {
+        size_t used = http_parser_execute(&c->parser, &c->srv->settings, data, len);
+        /* http-parser stops after a request that asks to switch protocols
+         * (Upgrade, CONNECT) and leaves the rest of the read to the new
+         * protocol. This server switches to none: the request was answered
+         * as any other (RFC 9110 7.8 lets a server ignore Upgrade), so what
+         * follows is the next request, parsed on as it would be had it come
+         * in a later read (instead of a 400 that depended on where the read
+         * happened to end). */
+        while (c->parser.upgrade && used < len && !c->done &&
+               HTTP_PARSER_ERRNO(&c->parser) == HPE_OK) {
+                size_t n = http_parser_execute(&c->parser, &c->srv->settings, data + used,
+                                               len - used);
+                if (n == 0)
+                        break;
+                used += n;
+        }
+        if (c->done) {
+                stop_reading(c);
+                if (c->writes == 0)
+                        conn_close(c);
+                return;
+        }
+        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+        if (e != HPE_OK || used != len) {
+                int status = c->error ? c->error : e == HPE_HEADER_OVERFLOW ? 431 : 400;
+                send_error(c, status, NULL);
+                stop_reading(c);
+        }
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         conn_t *c = stream->data;
         if (nread < 0) {
@@ -324,21 +384,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
                 free(buf->base);
                 return;
         }
-        size_t used =
-            http_parser_execute(&c->parser, &c->srv->settings, buf->base, (size_t)nread);
+        conn_input(c, buf->base, (size_t)nread);
         free(buf->base);
-        if (c->done) {
-                uv_read_stop(stream);
-                if (c->writes == 0)
-                        conn_close(c);
-                return;
-        }
-        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-        if (e != HPE_OK || used != (size_t)nread) {
-                int status = c->error ? c->error : e == HPE_HEADER_OVERFLOW ? 431 : 400;
-                send_error(c, status, NULL);
-                uv_read_stop(stream);
-        }
 }
 
 /* ---- accepting ---- */
@@ -412,14 +459,8 @@ bool mf_http_parse_listen(const char *listen, char *host, size_t hostlen, int *p
         return true;
 }
 
-mf_http_t *mf_http_new(uv_loop_t *loop, const mf_http_conf_t *conf,
-                       mf_http_handler_t handler, void *opaque, char *err,
-                       size_t errlen) {
-        mf_http_t *s = calloc(1, sizeof(*s));
-        if (!s) {
-                snprintf(err, errlen, "out of memory");
-                return NULL;
-        }
+static void srv_init(mf_http_t *s, uv_loop_t *loop, const mf_http_conf_t *conf,
+                     mf_http_handler_t handler, void *opaque) {
         s->loop = loop;
         s->conf = *conf;
         s->handler = handler;
@@ -431,6 +472,17 @@ mf_http_t *mf_http_new(uv_loop_t *loop, const mf_http_conf_t *conf,
         s->settings.on_headers_complete = on_headers_complete;
         s->settings.on_body = on_body;
         s->settings.on_message_complete = on_message_complete;
+}
+
+mf_http_t *mf_http_new(uv_loop_t *loop, const mf_http_conf_t *conf,
+                       mf_http_handler_t handler, void *opaque, char *err,
+                       size_t errlen) {
+        mf_http_t *s = calloc(1, sizeof(*s));
+        if (!s) {
+                snprintf(err, errlen, "out of memory");
+                return NULL;
+        }
+        srv_init(s, loop, conf, handler, opaque);
         struct sockaddr_storage addr;
         int rc = uv_ip4_addr(conf->host, conf->port, (struct sockaddr_in *)&addr);
         if (rc != 0)
@@ -485,4 +537,37 @@ void mf_http_close(mf_http_t *s) {
                 conn_close(s->conns);
         if (!uv_is_closing((uv_handle_t *)&s->listener))
                 uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
+
+/* ---- detached connections ---- */
+
+mf_http_conn_t *mf_http_conn_new(const mf_http_conf_t *conf, mf_http_handler_t handler,
+                                 void *opaque, mf_buf_t *out) {
+        mf_http_conn_t *d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        srv_init(&d->srv, NULL, conf, handler, opaque);
+        conn_t *c = &d->conn;
+        c->srv = &d->srv;
+        c->sink = out;
+        mf_buf_init(&c->resp.body);
+        /* As on_connection, but with no handles to open or timer to arm. */
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+        return d;
+}
+
+bool mf_http_conn_feed(mf_http_conn_t *d, const char *data, size_t len) {
+        conn_t *c = &d->conn;
+        /* As on_read: input after a refusal or a close is dropped. */
+        if (len > 0 && !c->done && !c->closed)
+                conn_input(c, data, len);
+        return !c->done && !c->closed;
+}
+
+void mf_http_conn_free(mf_http_conn_t *d) {
+        if (!d)
+                return;
+        mf_buf_destroy(&d->conn.resp.body);
+        free(d);
 }

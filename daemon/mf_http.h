@@ -65,4 +65,24 @@ void mf_http_close(mf_http_t *s);
  * false when it is neither. */
 bool mf_http_parse_listen(const char *listen, char *host, size_t hostlen, int *port);
 
+/*
+ * A detached connection: one connection's request handling without a socket
+ * or a loop, for fuzzing and tests. Bytes go in through mf_http_conn_feed as
+ * one read of a socket would bring them; the bytes the server would write
+ * are appended to `out`, as they would be sent. The parser, callbacks,
+ * limits (414, 431, 413, 405, 400) and handler are those of a connection
+ * accepted by mf_http_new; only time and the connection count are left out:
+ * no timers run (no 408, no idle close) and there is no 503.
+ */
+typedef struct mf_http_conn_s mf_http_conn_t;
+
+/* NULL when out of memory. out is borrowed: it must outlive the connection. */
+mf_http_conn_t *mf_http_conn_new(const mf_http_conf_t *conf, mf_http_handler_t handler,
+                                 void *opaque, mf_buf_t *out);
+/* Feeds the bytes of one read. false once the server has stopped reading
+ * (a real connection would close when its writes are done); bytes fed after
+ * that are dropped, as the server drops them. */
+bool mf_http_conn_feed(mf_http_conn_t *c, const char *data, size_t len);
+void mf_http_conn_free(mf_http_conn_t *c);
+
 #endif

@@ -552,13 +552,107 @@ static void mp_capture(const msgpack_object *o, mf_val_t *v) {
         }
 }
 
+/*
+ * msgpack-c allocates a container's elements from its declared count before
+ * it reads any of them: a 5-byte array 32 header that claims 2^32 - 1
+ * elements asks for about 128 GiB. Whether that malloc fails (the record is
+ * then bad_encoding) or succeeds untouched (then merely incomplete) would
+ * depend on the host's overcommit policy, and under AddressSanitizer it
+ * aborts the process. So the object is first walked as msgpack-c's parser
+ * walks it (unpack_template.h), without allocating, and msgpack_unpack only
+ * runs on an object that is complete in buf, whose every element is there
+ * and so bounds its count. Returns SUCCESS, or what msgpack_unpack would
+ * return with unlimited memory: CONTINUE (buf ends inside the object),
+ * PARSE_ERROR, or NOMEM_ERROR (nested deeper than msgpack-c's stack).
+ */
+/* msgpack-c's parse stack: MSGPACK_EMBED_STACK_SIZE of its unpack_define.h,
+ * which msgpack.h does not include. */
+#define MP_STACK_DEPTH 32
+
+static msgpack_unpack_return mp_walk(const unsigned char *p, size_t len) {
+        uint64_t left[MP_STACK_DEPTH]; /* items (keys, values) still due */
+        unsigned top = 0;
+        size_t i = 0;
+        while (i < len) {
+                unsigned c = p[i++];
+                size_t field = 0;   /* bytes of the size field after the tag */
+                bool items = false; /* the field counts items, not bytes */
+                uint64_t n = 0;     /* bytes of payload, or items */
+                if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
+                        /* fixint, nil, false, true: the tag is the value */
+                } else if (c >= 0xa0 && c <= 0xbf) {
+                        n = c & 0x1f; /* fixstr */
+                } else if (c >= 0x80 && c <= 0x9f) {
+                        items = true; /* fixmap, fixarray */
+                        n = (c & 0x0f) * (c <= 0x8f ? 2u : 1u);
+                } else if (c >= 0xca && c <= 0xd3) {
+                        n = 1u << (c & 0x03); /* float, double, int, uint */
+                } else if (c >= 0xd4 && c <= 0xd8) {
+                        n = (c == 0xd8 ? 16u : 1u << (c & 0x03)) + 1; /* fixext */
+                } else if (c >= 0xc4 && c <= 0xc6) {
+                        field = 1u << (c & 0x03); /* bin 8, 16, 32 */
+                } else if (c >= 0xd9 && c <= 0xdb) {
+                        field = 1u << ((c & 0x03) - 1); /* str 8, 16, 32 */
+                } else if (c >= 0xc7 && c <= 0xc9) {
+                        field = 1u << ((c + 1) & 0x03); /* ext 8, 16, 32 */
+                } else if (c >= 0xdc && c <= 0xdf) {
+                        field = 2u << (c & 0x01); /* array 16, 32, map 16, 32 */
+                        items = true;
+                } else {
+                        return MSGPACK_UNPACK_PARSE_ERROR; /* 0xc1, never used */
+                }
+                if (field) {
+                        if (len - i < field)
+                                return MSGPACK_UNPACK_CONTINUE;
+                        uint32_t v = 0;
+                        for (size_t k = 0; k < field; k++)
+                                v = v << 8 | p[i + k];
+                        i += field;
+                        n = v;
+                        if (c >= 0xde)
+                                n *= 2; /* a map's count is of pairs */
+                        else if (c >= 0xc7 && c <= 0xc9) {
+                                /* The ext type byte; msgpack-c computes this
+                                 * in 32 bits, and a wrapped 0 is its error. */
+                                n = (uint32_t)(v + 1);
+                                if (n == 0)
+                                        return MSGPACK_UNPACK_PARSE_ERROR;
+                        }
+                }
+                if (items) {
+                        if (top >= MP_STACK_DEPTH)
+                                return MSGPACK_UNPACK_NOMEM_ERROR;
+                        if (n > 0) {
+                                left[top++] = n;
+                                continue;
+                        }
+                } else {
+                        if (len - i < n)
+                                return MSGPACK_UNPACK_CONTINUE;
+                        i += (size_t)n;
+                }
+                /* A value is complete: it is one item of the container it
+                 * is in, which may complete in turn. */
+                for (;;) {
+                        if (top == 0)
+                                return MSGPACK_UNPACK_SUCCESS;
+                        if (--left[top - 1] > 0)
+                                break;
+                        top--;
+                }
+        }
+        return MSGPACK_UNPACK_CONTINUE;
+}
+
 mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
                                  size_t *used, mf_event_t *ev, mf_reject_t *rej) {
         size_t off = 0;
         msgpack_object obj;
         memset(ev, 0, sizeof(*ev));
         msgpack_zone_clear(&d->zone);
-        msgpack_unpack_return r = msgpack_unpack(buf, len, &off, &d->zone, &obj);
+        msgpack_unpack_return r = mp_walk((const unsigned char *)buf, len);
+        if (r == MSGPACK_UNPACK_SUCCESS)
+                r = msgpack_unpack(buf, len, &off, &d->zone, &obj);
         switch (r) {
                 case MSGPACK_UNPACK_SUCCESS:
                 case MSGPACK_UNPACK_EXTRA_BYTES:
