@@ -43,6 +43,7 @@
 #include "mf_files.h"
 #include "mf_http.h"
 #include "mf_log.h"
+#include "mf_notify.h"
 #include "mf_time.h"
 
 #define KAFKA_TIMEOUT_MS 30000
@@ -272,6 +273,25 @@ static void go_live(part_t *p, const char *why) {
                     p->topic, (int)p->partition, (unsigned long long)p->records, why);
 }
 
+/* READY=1 and STATUS= for systemd (mf_notify.h). Ready means what /readyz
+ * means once the brokers answer: every assigned partition live, none
+ * assigned included. Called once an assignment is handled (not from
+ * go_live: assign() lists its partitions only as it goes), when a restored
+ * partition goes live, and every second. */
+static void notify_progress(mf_run_t *r) {
+        mf_notify_progress_t np = {.waiting =
+                                       !r->producer_ready  ? "the transaction coordinator"
+                                       : !r->assigned_once ? "partitions from the group"
+                                                           : NULL,
+                                   .assigned = r->nparts,
+                                   .records = r->stats.consumed};
+        for (size_t i = 0; i < r->nparts; i++)
+                np.live += r->parts[i]->live;
+        for (int t = 0; t < r->cfg->n_input_topics; t++)
+                np.restored += r->restored[t];
+        mf_notify_progress(&np);
+}
+
 /* Builds state for newly assigned partitions: from the horizon's first day
  * (offsets for times) to the committed offset, muted. Blocking calls: a
  * rebalance is rare and the loop has nothing better to do meanwhile. */
@@ -346,6 +366,7 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
         rd_kafka_resp_err_t aerr = rd_kafka_assign(r->consumer, parts);
         if (aerr)
                 mf_log_error("source", "assign failed: %s", rd_kafka_err2str(aerr));
+        notify_progress(r);
 }
 
 static void commit_batch(mf_run_t *r);
@@ -685,9 +706,10 @@ static void handle_message(mf_run_t *r, rd_kafka_message_t *m) {
         p->records++;
         r->stats.consumed++;
         p->next_offset = m->offset + 1;
-        if (!p->live && p->next_offset >= p->restore_end)
+        if (!p->live && p->next_offset >= p->restore_end) {
                 go_live(p, "caught up with the committed offset");
-        else if (p->live)
+                notify_progress(r); /* READY=1 if it was the last one */
+        } else if (p->live)
                 r->batch_records++;
         if (r->in_batch && r->batch_records >= (uint64_t)r->cfg->batch_max_records)
                 commit_start(r);
@@ -789,6 +811,7 @@ static void on_tick(uv_timer_t *h) {
         consume(r);
         uint64_t now = mf_run_wall_ms();
         r->last_tick_ms = now;
+        notify_progress(r);
         if (r->committing || !r->producer_ready)
                 return; /* nothing is emitted while a commit is in flight */
         mf_instant_t clock = mf_run_clock(r);
@@ -816,16 +839,45 @@ static void on_batch_timer(uv_timer_t *h) {
                 rebuild(r);
 }
 
-static void on_stop_signal(uv_signal_t *h, int signum) {
+/* SIGTERM and SIGINT: a plain handler rather than uv_signal, so that the
+ * stop's deadline is armed at once even while the loop is held up in a
+ * blocking librdkafka call (a rebalance's offset queries, a full producer
+ * queue with the broker gone). alarm() and uv_async_send() are
+ * async-signal-safe; the rest of the stop happens on the loop. A broker that
+ * never answers cannot hold the stop forever: the default SIGALRM action
+ * ends the process (systemd sees a failure, and the next start resumes from
+ * the committed offsets). */
+static uv_async_t *stop_async; /* the handler's one way to the loop */
+static volatile sig_atomic_t stop_signum;
+
+static void on_stop_signal(int signum) {
+        if (!stop_signum) {
+                stop_signum = signum;
+                alarm(STOP_DEADLINE_S);
+        }
+        if (stop_async)
+                uv_async_send(stop_async);
+}
+
+static void on_stop(uv_async_t *h) {
         mf_run_t *r = h->data;
+        if (r->stopping)
+                return;
         mf_log_info("run", "signal %d: finishing the batch and leaving the group",
-                    signum);
+                    (int)stop_signum);
         __atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE); /* init_work reads it */
-        /* Bounded: a broker that never answers cannot hold the stop forever;
-         * the default SIGALRM action ends the process (systemd then sees a
-         * failure, and the next start resumes from the committed offsets). */
-        alarm(STOP_DEADLINE_S);
+        mf_notify_stopping();
         uv_stop(r->loop);
+}
+
+static void catch_stop_signals(void (*handler)(int)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = handler;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
 }
 
 static void on_hup(uv_signal_t *h, int signum) {
@@ -1175,13 +1227,16 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uint64_t period =
             (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
         uv_timer_start(&r.batch, on_batch_timer, period, period);
-        uv_signal_init(r.loop, &r.sigterm);
-        uv_signal_init(r.loop, &r.sigint);
+        uv_async_init(r.loop, &r.stop, on_stop);
+        r.stop.data = &r;
+        stop_signum = 0;
+        stop_async = &r.stop;
+        catch_stop_signals(on_stop_signal);
         uv_signal_init(r.loop, &r.sighup);
-        r.sigterm.data = r.sigint.data = r.sighup.data = &r;
-        uv_signal_start(&r.sigterm, on_stop_signal, SIGTERM);
-        uv_signal_start(&r.sigint, on_stop_signal, SIGINT);
+        r.sighup.data = &r;
         uv_signal_start(&r.sighup, on_hup, SIGHUP);
+        if (mf_notify_watchdog_start(r.loop) != 0)
+                goto out;
         r.last_indicators_ms = r.started_ms = r.last_tick_ms = mf_run_wall_ms();
         if (start_http(&r) != 0)
                 goto out;
@@ -1194,6 +1249,7 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
                 goto out;
         }
         uv_run(r.loop, UV_RUN_DEFAULT);
+        mf_notify_stopping(); /* after a fatal error too (a signal has sent it) */
 
         /* Stopping: finish the batch, leave the group, deliver everything. */
         __atomic_store_n(&r.stopping, true, __ATOMIC_RELEASE);
@@ -1208,6 +1264,7 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
                     (unsigned long long)r.stats.produced,
                     (unsigned long long)r.stats.batches);
 out:
+        stop_async = NULL; /* its handle closes below */
         mf_pseudo_clear(&r.pseudo);
         if (stats_out)
                 *stats_out = r.stats;

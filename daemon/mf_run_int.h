@@ -57,7 +57,8 @@ struct mf_run_s {
         uv_poll_t cpoll, ppoll;
         uv_idle_t more;
         uv_timer_t tick, batch;
-        uv_signal_t sigterm, sigint, sighup;
+        uv_async_t stop; /* woken by SIGTERM and SIGINT */
+        uv_signal_t sighup;
         part_t **parts;
         size_t nparts;
         bool eos;

@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config
   librdkafka-dev libuv1-dev libmsgpack-dev libxxhash-dev libssl-dev libjsmn-dev libinih-dev libhttp-parser-dev
+  libsystemd-dev systemd
   libcmocka-dev
   python3 python3-jsonschema python3-msgpack kcat
-  prometheus chromium fonts-dejavu-core valgrind
+  prometheus chromium fonts-dejavu-core valgrind strace
 )
 
 missing=()
