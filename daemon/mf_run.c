@@ -363,6 +363,9 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                 r->parts[r->nparts++] = p;
         }
         rd_kafka_topic_partition_list_destroy(times);
+        /* An assignment is itself proof the group coordinator answers (an
+         * "all brokers down" from before it may only now be served). */
+        __atomic_store_n(&r->consumer_reaches, true, __ATOMIC_RELAXED);
         rd_kafka_resp_err_t aerr = rd_kafka_assign(r->consumer, parts);
         if (aerr)
                 mf_log_error("source", "assign failed: %s", rd_kafka_err2str(aerr));
@@ -559,6 +562,9 @@ static void commit_apply(mf_run_t *r, commit_job_t *j) {
         switch (j->outcome) {
                 case COMMIT_DONE:
                         batch_committed(r, j->offsets);
+                        /* Both clients just talked to the cluster. */
+                        __atomic_store_n(&r->consumer_reaches, true, __ATOMIC_RELAXED);
+                        __atomic_store_n(&r->producer_reaches, true, __ATOMIC_RELAXED);
                         break;
                 case COMMIT_AGAIN:
                         break;
@@ -1081,6 +1087,7 @@ static void init_after(uv_work_t *w, int status) {
                 return;
         }
         mf_log_info("run", "transactions ready");
+        __atomic_store_n(&r->producer_reaches, true, __ATOMIC_RELAXED);
         subscribe(r);
 }
 
