@@ -16,18 +16,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
 #include "mf_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                      \
-        do {                                                                             \
-                if (!(cond)) {                                                           \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                                #cond);                                                  \
-                        abort();                                                         \
-                }                                                                        \
-        } while (0)
 
 static int fd = -1;
 static char path[64];
@@ -35,11 +27,11 @@ static char path[64];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (fd < 0) {
                 fd = memfd_create("fuzz_config.conf", MFD_CLOEXEC);
-                CHECK(fd >= 0);
+                FUZZ_CHECK(fd >= 0);
                 snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         }
-        CHECK(ftruncate(fd, 0) == 0);
-        CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
+        FUZZ_CHECK(ftruncate(fd, 0) == 0);
+        FUZZ_CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
 
         mf_config_t cfg;
         char err[1024];
@@ -47,23 +39,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mf_config_defaults(&cfg);
         int rc = mf_config_load(&cfg, path, err, sizeof(err));
         if (rc == 0) {
-                CHECK(cfg.path && !strcmp(cfg.path, path));
-                CHECK(cfg.n_input_topics >= 1 &&
-                      cfg.n_input_topics <= MF_CONFIG_MAX_TOPICS);
+                FUZZ_CHECK(cfg.path && !strcmp(cfg.path, path));
+                FUZZ_CHECK(cfg.n_input_topics >= 1 &&
+                           cfg.n_input_topics <= MF_CONFIG_MAX_TOPICS);
                 for (int i = 0; i < cfg.n_input_topics; i++)
-                        CHECK(cfg.input_topics[i] && cfg.input_topics[i][0]);
-                CHECK(cfg.n_passthru >= 0 && cfg.n_passthru <= MF_CONFIG_MAX_PASSTHRU);
-                CHECK(cfg.batch_max_records >= 1 && cfg.batch_max_records <= 1000000);
-                CHECK(cfg.batch_max_ms >= 1 && cfg.batch_max_ms <= 60000);
-                CHECK(cfg.http_max_connections >= 1 && cfg.http_max_connections <= 10000);
-                CHECK(cfg.suppress_below >= 0 && cfg.suppress_below <= 1000);
-                CHECK(cfg.input_encoding == 0 || cfg.input_encoding == 1);
-                CHECK(cfg.log_level >= 0 && cfg.log_level <= 3);
-                CHECK(cfg.brokers && cfg.group_id && cfg.http_listen);
+                        FUZZ_CHECK(cfg.input_topics[i] && cfg.input_topics[i][0]);
+                FUZZ_CHECK(cfg.n_passthru >= 0 &&
+                           cfg.n_passthru <= MF_CONFIG_MAX_PASSTHRU);
+                FUZZ_CHECK(cfg.batch_max_records >= 1 &&
+                           cfg.batch_max_records <= 1000000);
+                FUZZ_CHECK(cfg.batch_max_ms >= 1 && cfg.batch_max_ms <= 60000);
+                FUZZ_CHECK(cfg.http_max_connections >= 1 &&
+                           cfg.http_max_connections <= 10000);
+                FUZZ_CHECK(cfg.suppress_below >= 0 && cfg.suppress_below <= 1000);
+                FUZZ_CHECK(cfg.input_encoding == 0 || cfg.input_encoding == 1);
+                FUZZ_CHECK(cfg.log_level >= 0 && cfg.log_level <= 3);
+                FUZZ_CHECK(cfg.brokers && cfg.group_id && cfg.http_listen);
         } else {
-                CHECK(rc == -1);
-                CHECK(memchr(err, '\0', sizeof(err)) != NULL);
-                CHECK(!strncmp(err, path, strlen(path)));
+                FUZZ_CHECK(rc == -1);
+                FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+                FUZZ_CHECK(!strncmp(err, path, strlen(path)));
         }
         mf_config_destroy(&cfg);
         return 0;

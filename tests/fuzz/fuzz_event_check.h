@@ -15,16 +15,8 @@
 #include "mf_buf.h"
 #include "mf_event.h"
 #include "mf_event_write.h"
+#include "fuzz_check.h"
 #include "mf_time.h"
-
-#define FUZZ_CHECK(cond)                                                                 \
-        do {                                                                             \
-                if (!(cond)) {                                                           \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                                #cond);                                                  \
-                        abort();                                                         \
-                }                                                                        \
-        } while (0)
 
 /* A string field: empty (optional and not sent) or a view inside buf, at
  * most max bytes. */

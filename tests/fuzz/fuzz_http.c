@@ -28,18 +28,10 @@
 #include <string.h>
 
 #include "mf_buf.h"
+#include "fuzz_check.h"
 #include "mf_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                      \
-        do {                                                                             \
-                if (!(cond)) {                                                           \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                                #cond);                                                  \
-                        abort();                                                         \
-                }                                                                        \
-        } while (0)
 
 #define URL_MAX 2048 /* mf_http.c's bound on the request target */
 
@@ -60,11 +52,11 @@ static char big[64 * 1024];
 static void handler(void *opaque, const mf_http_req_t *req, mf_http_resp_t *resp) {
         (void)opaque;
         /* What mf_http.h promises a handler. */
-        CHECK(req->path && req->query);
-        CHECK(strlen(req->path) <= URL_MAX && strlen(req->query) <= URL_MAX);
-        CHECK(!strchr(req->path, '?'));
-        CHECK(!strchr(req->query, '#'));
-        CHECK(resp->status == 200 && resp->body.len == 0);
+        FUZZ_CHECK(req->path && req->query);
+        FUZZ_CHECK(strlen(req->path) <= URL_MAX && strlen(req->query) <= URL_MAX);
+        FUZZ_CHECK(!strchr(req->path, '?'));
+        FUZZ_CHECK(!strchr(req->query, '#'));
+        FUZZ_CHECK(resp->status == 200 && resp->body.len == 0);
         if (!strcmp(req->path, "/")) {
                 resp->content_type = "text/html; charset=utf-8";
                 resp->extra_headers =
@@ -125,7 +117,7 @@ static bool same(const mf_buf_t *a, const mf_buf_t *b) {
 static bool run(const uint8_t *data, size_t size, mf_buf_t *out, bool chunked) {
         mf_buf_reset(out);
         mf_http_conn_t *c = mf_http_conn_new(&conf, handler, NULL, out);
-        CHECK(c != NULL);
+        FUZZ_CHECK(c != NULL);
         bool open = true;
         /* Read sizes from a small generator seeded by the input, so that a
          * given input always splits the same way. */
@@ -169,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         (int)(whole.len < 4096 ? whole.len : 4096),
                         whole.data ? whole.data : "");
         if (whole.len)
-                CHECK(whole.len >= 9 && !memcmp(whole.data, "HTTP/1.1 ", 9));
+                FUZZ_CHECK(whole.len >= 9 && !memcmp(whole.data, "HTTP/1.1 ", 9));
         bool ok = open1 == open2 && same(&whole, &split);
         if (!ok && !open1 && !open2) {
                 /* Two refusals of the same request (see the top). */
