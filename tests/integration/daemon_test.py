@@ -221,6 +221,17 @@ def produce_and_file(broker, seed, work, extra=(), rate=None, authorities=2, mon
     return events, subprocess.Popen(kafka, stderr=subprocess.DEVNULL)
 
 
+def child_ids(events):
+    """The child ids of every record of a MessagePack events file."""
+    import msgpack
+    ids = set()
+    with open(events, "rb") as f:
+        for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
+            if isinstance(rec, dict) and isinstance(rec.get("child"), str):
+                ids.add(rec["child"])
+    return ids
+
+
 def compare_referrals(got, want_lines, label):
     got_values = [v for _, v in got]
     want = collections.Counter(want_lines)

@@ -22,7 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon_test as dt  # noqa: E402
-from daemon_test import Broker, Clock, Daemon, check  # noqa: E402
+from daemon_test import Broker, Clock, Daemon, check, child_ids  # noqa: E402
 
 
 def get(port, path, timeout=10):
@@ -46,16 +46,6 @@ def metric_samples(text):
         labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
         out[(m.group(1), labels)] = float(m.group(4))
     return out
-
-
-def child_ids(events):
-    import msgpack
-    ids = set()
-    with open(events, "rb") as f:
-        for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
-            if isinstance(rec, dict) and isinstance(rec.get("child"), str):
-                ids.add(rec["child"])
-    return ids
 
 
 def streamed(work, seed, authorities=2, months=4, extra_conf=""):

@@ -35,16 +35,6 @@ def pseudonym(child):
     return hmac.new(KEY, child.encode(), hashlib.sha256).hexdigest()
 
 
-def child_ids_of_file(events):
-    import msgpack
-    ids = set()
-    with open(events, "rb") as f:
-        for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
-            if isinstance(rec, dict) and isinstance(rec.get("child"), str):
-                ids.add(rec["child"])
-    return ids
-
-
 def leaks(ids, text):
     """The identifiers of ids that occur in text as whole tokens."""
     return sorted(set(re.findall(r"[A-Za-z0-9_.:-]+", text)) & ids)
@@ -118,7 +108,7 @@ def case_pseudonyms(work):
         got = dt.wait_stable(broker, "mashflow.referrals")
         clock.finish()
         want_ref, _, want_ind = dt.replay(events, work, clock.as_of)
-        children = child_ids_of_file(events)
+        children = dt.child_ids(events)
 
         def canonical(rec):
             return json.dumps(rec, sort_keys=True)
