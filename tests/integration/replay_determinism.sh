@@ -2,13 +2,7 @@
 # Same input => byte-identical output: across runs, across the two wire
 # encodings, through stdin, and for the generator itself.
 set -euo pipefail
-: "${MF_BIN:?}" "${MF_WORK:?}"
-rm -rf "$MF_WORK" && mkdir -p "$MF_WORK" && cd "$MF_WORK"
-pass=0 fail=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 gen() { "$MF_BIN" gen --seed 7 --authorities 3 --from 2022-03-01 --to 2023-11-07 \
   --disorder 0.05 --duplicates 0.02 --corrections 0.02 --malformed 0.01 "$@"; }
 replay() { # outdir, inputs...
@@ -47,5 +41,4 @@ check "some records were dead-lettered" test -s r1/deadletter.ndjson
 check "referral records were written" test "$(wc -l < r1/referrals.ndjson)" -gt 1000
 check "one indicators record per authority" test "$(wc -l < r1/indicators.ndjson)" -eq 3
 
-echo "replay_determinism: $pass passed, $fail failed"
-((fail == 0))
+summary replay_determinism

@@ -3,13 +3,7 @@
 # with every output and the dirty inputs the generator can make: no invalid
 # read or write, no use of an uninitialised value, and no leak of any kind.
 set -euo pipefail
-: "${MF_BIN:?}" "${MF_WORK:?}"
-rm -rf "$MF_WORK" && mkdir -p "$MF_WORK" && cd "$MF_WORK"
-pass=0 fail=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 "$MF_BIN" gen --seed 5 --authorities 2 --from 2023-10-01 --to 2023-11-07 --disorder 0.05 \
   --duplicates 0.02 --corrections 0.02 --malformed 0.01 --out events.mp 2>/dev/null
 "$MF_BIN" gen --seed 5 --authorities 2 --from 2023-10-01 --to 2023-11-07 --disorder 0.05 \
@@ -28,5 +22,4 @@ for f in events.mp events.ndjson; do
   grep -E "ERROR SUMMARY|total heap usage" "vg-$f.log" | sed 's/^==[0-9]*== /     /'
 done
 check "the two encodings give the same referral records" cmp -s ref-events.mp.ndjson ref-events.ndjson.ndjson
-echo "replay_valgrind: $pass passed, $fail failed"
-test "$fail" = 0
+summary replay_valgrind
