@@ -471,8 +471,9 @@ static void batch_committed(mf_run_t *r, rd_kafka_topic_partition_list_t *offset
 /* Committing a batch. The Kafka side (commit_kafka) runs on libuv's thread
  * pool, so that a slow or lost broker holds up input but not the HTTP
  * endpoint or the clock; its outcome is applied on the loop (commit_apply).
- * While a commit is in flight the loop takes no input, emits nothing and
- * leaves the producer's callbacks to the committing thread. */
+ * While a commit is in flight the loop takes no input and emits nothing;
+ * the producer's callbacks may run on either thread (they touch only atomic
+ * fields). */
 typedef enum {
         COMMIT_DONE,    /* outputs and offsets committed */
         COMMIT_AGAIN,   /* not committed: the batch stays open and is retried */
@@ -729,6 +730,12 @@ static void on_more(uv_idle_t *h) {
         consume(h->data);
 }
 
+/* Input and emission wait: for a commit in flight, or for the producer to
+ * be able to write at all. */
+static bool held(const mf_run_t *r) {
+        return r->committing || !r->producer_ready;
+}
+
 /* Whether state must be rebuilt from the committed offsets: a batch was
  * aborted, or (at least once) an output was lost. */
 static bool rebuild_due(mf_run_t *r) {
@@ -737,7 +744,7 @@ static bool rebuild_due(mf_run_t *r) {
 
 static void consume(mf_run_t *r) {
         for (int i = 0; i < POLL_CHUNK; i++) {
-                if (r->stopping || r->committing || !r->producer_ready) {
+                if (r->stopping || held(r)) {
                         /* The commit's completion (or the producer's start)
                          * comes back here. */
                         uv_idle_stop(&r->more);
@@ -818,8 +825,8 @@ static void on_tick(uv_timer_t *h) {
         uint64_t now = mf_run_wall_ms();
         r->last_tick_ms = now;
         notify_progress(r);
-        if (r->committing || !r->producer_ready)
-                return; /* nothing is emitted while a commit is in flight */
+        if (held(r))
+                return;
         mf_instant_t clock = mf_run_clock(r);
         bool indicators =
             now - r->last_indicators_ms >= (uint64_t)r->cfg->indicators_interval_s * 1000;
