@@ -100,65 +100,53 @@ mf_date_t mf_event_date(const mf_event_t *ev) {
 
 /* ---- Slots: the known keys and the values captured for them ---- */
 
+/* Every known key: its slot and its name on the wire. */
+#define MF_KEYS(X)                              \
+        X(K_V, "v")                             \
+        X(K_TYPE, "type")                       \
+        X(K_ID, "id")                           \
+        X(K_LA, "la")                           \
+        X(K_CHILD, "child")                     \
+        X(K_CONTACT_ID, "contact_id")           \
+        X(K_RECEIVED_AT, "received_at")         \
+        X(K_SOURCE, "source")                   \
+        X(K_GENDER, "gender")                   \
+        X(K_BIRTH_DATE, "birth_date")           \
+        X(K_ETHNICITY, "ethnicity")             \
+        X(K_DISABILITY, "disability")           \
+        X(K_DECIDED_AT, "decided_at")           \
+        X(K_OUTCOME, "outcome")                 \
+        X(K_REFERRAL_ID, "referral_id")         \
+        X(K_REFERRAL_DATE, "referral_date")     \
+        X(K_NFA, "nfa")                         \
+        X(K_ASSESSMENT_ID, "assessment_id")     \
+        X(K_START_DATE, "start_date")           \
+        X(K_AUTHORISED_DATE, "authorised_date") \
+        X(K_CHILD_SEEN, "child_seen")           \
+        X(K_S47_ID, "s47_id")                   \
+        X(K_STRATEGY_DATE, "strategy_date")     \
+        X(K_COMPLETED_DATE, "completed_date")   \
+        X(K_ICPC_REQUIRED, "icpc_required")     \
+        X(K_ICPC_DATE, "icpc_date")             \
+        X(K_CP_PLAN, "cp_plan")
+
 typedef enum {
-        K_V,
-        K_TYPE,
-        K_ID,
-        K_LA,
-        K_CHILD,
-        K_CONTACT_ID,
-        K_RECEIVED_AT,
-        K_SOURCE,
-        K_GENDER,
-        K_BIRTH_DATE,
-        K_ETHNICITY,
-        K_DISABILITY,
-        K_DECIDED_AT,
-        K_OUTCOME,
-        K_REFERRAL_ID,
-        K_REFERRAL_DATE,
-        K_NFA,
-        K_ASSESSMENT_ID,
-        K_START_DATE,
-        K_AUTHORISED_DATE,
-        K_CHILD_SEEN,
-        K_S47_ID,
-        K_STRATEGY_DATE,
-        K_COMPLETED_DATE,
-        K_ICPC_REQUIRED,
-        K_ICPC_DATE,
-        K_CP_PLAN,
-        K__COUNT
+#define MF_KEY_ENUM(k, name) k,
+        MF_KEYS(MF_KEY_ENUM)
+#undef MF_KEY_ENUM
+            K__COUNT
 } key_t_;
 
 static const char *const key_names[K__COUNT] = {
-    "v",
-    "type",
-    "id",
-    "la",
-    "child",
-    "contact_id",
-    "received_at",
-    "source",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "disability",
-    "decided_at",
-    "outcome",
-    "referral_id",
-    "referral_date",
-    "nfa",
-    "assessment_id",
-    "start_date",
-    "authorised_date",
-    "child_seen",
-    "s47_id",
-    "strategy_date",
-    "completed_date",
-    "icpc_required",
-    "icpc_date",
-    "cp_plan",
+#define MF_KEY_NAME(k, name) name,
+    MF_KEYS(MF_KEY_NAME)
+#undef MF_KEY_NAME
+};
+
+static const uint8_t key_lens[K__COUNT] = {
+#define MF_KEY_LEN(k, name) sizeof(name) - 1,
+    MF_KEYS(MF_KEY_LEN)
+#undef MF_KEY_LEN
 };
 
 typedef enum { V_ABSENT = 0, V_NULL, V_STR, V_INT, V_FLOAT, V_BOOL, V_OTHER } vkind_t;
@@ -176,10 +164,9 @@ typedef struct {
 } slots_t;
 
 static int key_lookup(const char *p, size_t n) {
-        /* 27 short keys, scanned in order; strnlen reads a name only as far
-         * as the key's length (keys may hold NUL bytes, names may not). */
+        /* 27 short keys, scanned in order; the length is compared first. */
         for (int k = 0; k < K__COUNT; k++)
-                if (strnlen(key_names[k], n + 1) == n && memcmp(key_names[k], p, n) == 0)
+                if (key_lens[k] == n && memcmp(key_names[k], p, n) == 0)
                         return k;
         return -1;
 }

@@ -16,6 +16,7 @@ struct mf_pipeline_s {
         size_t capstores;
         mf_instant_t now;
         mf_date_t today;
+        mf_date_t horizon; /* mf_horizon_first(today), kept as today moves */
         mf_date_t last_sweep;
         mf_pipeline_stats_t stats;
         mf_alert_leads_t leads;
@@ -34,6 +35,7 @@ mf_pipeline_t *mf_pipeline_new(const mf_pipeline_conf_t *conf) {
         p->conf.leads = NULL;
         p->now = MF_INSTANT_NONE;
         p->today = p->last_sweep = MF_DATE_NONE;
+        p->horizon = mf_horizon_first(MF_DATE_NONE);
         mf_buf_init(&p->scratch);
         if (!(p->dec = mf_decoder_new())) {
                 free(p);
@@ -138,7 +140,7 @@ mf_store_t *mf_pipeline_store(mf_pipeline_t *p, mf_str_t la) {
 /* ---- clock ---- */
 
 static mf_err_t sweep(mf_pipeline_t *p) {
-        mf_date_t first = mf_horizon_first(p->today);
+        mf_date_t first = p->horizon;
         for (size_t i = 0; i < p->nstores; i++) {
                 mf_err_t rc = mf_store_sweep(p->stores[i], first);
                 if (rc != MF_OK)
@@ -159,8 +161,10 @@ mf_err_t mf_pipeline_tick(mf_pipeline_t *p, mf_instant_t now) {
         mf_err_t rc = MF_OK;
         if (p->today == MF_DATE_NONE) {
                 p->today = p->last_sweep = d;
+                p->horizon = mf_horizon_first(d);
         } else if (d > p->today) {
                 p->today = d;
+                p->horizon = mf_horizon_first(d);
                 if (d - p->last_sweep >= MF_SWEEP_DAYS)
                         rc = sweep(p);
         }
@@ -295,7 +299,7 @@ static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_
         r->source = mf_store_source(st, ev->u.referral.source);
         r->nfa = ev->u.referral.nfa;
         MF_TRY(mf_store_set_str(st, &r->contact_id, ev->u.referral.contact_id));
-        mf_date_t first = mf_horizon_first(p->today);
+        mf_date_t first = p->horizon;
         MF_TRY(mf_rereferral_update(st, r->child, s, first, emit_referral, p));
         /* A correction that moved the referral to another child changes the
          * answers of the first child's other referrals too. */
@@ -451,7 +455,7 @@ static mf_err_t reschedule(mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t 
         if (!item_deadline(p, st, kind, slot, &d))
                 return MF_OK;
         *d.stamp = ++st->timer_stamps;
-        if (d.start_date < mf_horizon_first(p->today))
+        if (d.start_date < p->horizon)
                 return MF_OK;
         if (!d.open) {
                 if (d.closed_at > d.due && !(*d.raised & (1u << MF_ALERT_COMPLETED_LATE)))
@@ -474,7 +478,7 @@ static mf_err_t reschedule(mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t 
 
 /* Raises every alert whose instant the clock has reached. */
 static void fire_due(mf_pipeline_t *p) {
-        mf_date_t first = mf_horizon_first(p->today);
+        mf_date_t first = p->horizon;
         for (size_t i = 0; i < p->nstores; i++) {
                 mf_store_t *st = p->stores[i];
                 mf_timer_t t;
@@ -509,7 +513,7 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                                 const mf_origin_t *origin) {
         MF_TRY(mf_pipeline_tick(p, mf_event_time(ev)));
         mf_date_t date = mf_event_date(ev);
-        if (date < mf_horizon_first(p->today)) {
+        if (date < p->horizon) {
                 dead_letter(p, ev->la, MF_REASON_TOO_LATE,
                             "event dated before the 24-month horizon", payload, origin);
                 return MF_OK;
@@ -524,6 +528,7 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                 p->stats.duplicates++;
                 return MF_OK;
         }
+        mf_store_note_date(st, date);
         switch (ev->type) {
                 case MF_EV_CONTACT:
                         rc = apply_contact(p, st, ev);
@@ -620,7 +625,7 @@ static mf_err_t report_at(const mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
         if (!found)
                 return MF_ERR_INVALID;
         if (p->today == MF_DATE_NONE || as_of > p->today ||
-            mf_window_start(as_of, months) < mf_horizon_first(p->today))
+            mf_window_start(as_of, months) < p->horizon)
                 return MF_ERR_RANGE;
         *at = as_of == p->today ? p->now : mf_day_end(as_of);
         return MF_OK;
@@ -631,8 +636,7 @@ mf_err_t mf_pipeline_indicators(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of,
         size_t i;
         mf_instant_t at;
         MF_TRY(report_at(p, la, as_of, 6, &i, &at));
-        mf_indicators_compute(p->stores[i], p->conf.calendar, as_of, at,
-                              mf_horizon_first(p->today), out);
+        mf_indicators_compute(p->stores[i], p->conf.calendar, as_of, at, p->horizon, out);
         out->population = p->population[i];
         return MF_OK;
 }
@@ -661,7 +665,7 @@ size_t mf_pipeline_nearest(mf_pipeline_t *p, mf_str_t la, mf_nearest_t *out, siz
         mf_store_t *st = mf_pipeline_store(p, la);
         if (!st || !max)
                 return 0;
-        mf_date_t first = mf_horizon_first(p->today);
+        mf_date_t first = p->horizon;
         size_t n = 0;
         for (size_t k = 0; k < MF_ARRAY_LEN(deadline_kinds); k++) {
                 const mf_slab_t *slab = &st->items[deadline_kinds[k]].slab;
@@ -694,7 +698,7 @@ mf_err_t mf_pipeline_open_counts(mf_pipeline_t *p, mf_str_t la, mf_open_counts_t
                 return MF_ERR_INVALID;
         /* In the order of deadline_kinds. */
         uint32_t *count[] = {&out->contacts, &out->assessments, &out->s47s};
-        mf_date_t first = mf_horizon_first(p->today);
+        mf_date_t first = p->horizon;
         for (size_t k = 0; k < MF_ARRAY_LEN(deadline_kinds); k++) {
                 const mf_slab_t *slab = &st->items[deadline_kinds[k]].slab;
                 for (uint32_t s = 0; s < slab->len; s++) {

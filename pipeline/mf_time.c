@@ -11,14 +11,14 @@
 
 /* C division truncates toward zero; days and instants before 1970 need the
  * floor, or 1969-12-31T23:59Z would land on 1970-01-01. */
-static int64_t floor_div(int64_t a, int64_t b) {
+static inline int64_t floor_div(int64_t a, int64_t b) {
         int64_t q = a / b;
         return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
 /* Written with % rather than a - floor_div(a, b) * b, which overflows near
  * INT64_MIN (MF_INSTANT_NONE). */
-static int64_t floor_mod(int64_t a, int64_t b) {
+static inline int64_t floor_mod(int64_t a, int64_t b) {
         int64_t r = a % b;
         return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
@@ -146,19 +146,37 @@ static int64_t last_sunday(int64_t y, int m) {
         return last - floor_mod(last - 3, 7);
 }
 
+/* One UTC year's summer time, as days since the epoch: the offset is an hour
+ * from 01:00 UTC on `start` to 01:00 UTC on `end` (both changes happen at
+ * 01:00 UTC, so the UTC year decides which year's rule applies). */
+typedef struct {
+        int64_t first, last; /* the year's first and last day */
+        int64_t start, end;
+} bst_year_t;
+
+/* Instants come in runs from the same year, so the last year's rule is kept:
+ * converting an instant then costs two comparisons instead of a calendar
+ * computation. Per thread, since pipelines may run on several. */
+static const bst_year_t *bst_year(int64_t day) {
+        static _Thread_local bst_year_t cached = {.first = 1, .last = 0};
+        if (day < cached.first || day > cached.last) {
+                int64_t y;
+                int m, d;
+                civil_from_days(day, &y, &m, &d);
+                cached.first = days_from_civil(y, 1, 1);
+                cached.last = days_from_civil(y, 12, 31);
+                cached.start = last_sunday(y, 3);
+                cached.end = last_sunday(y, 10);
+        }
+        return &cached;
+}
+
 /* Works on (day, millisecond of day) rather than on t itself, so that no
  * instant, however far out (MF_INSTANT_NONE included), overflows. */
 static int64_t offset_at(int64_t day, int64_t ms) {
-        int64_t y;
-        int m, d;
-        civil_from_days(day, &y, &m, &d);
-        /* Both changes happen at 01:00 UTC, so the UTC year decides which
-         * year's rule applies. */
-        if (m < 3 || m > 10)
-                return 0;
-        int64_t start = last_sunday(y, 3), end = last_sunday(y, 10);
-        bool after_start = day > start || (day == start && ms >= MF_MS_PER_HOUR);
-        bool before_end = day < end || (day == end && ms < MF_MS_PER_HOUR);
+        const bst_year_t *b = bst_year(day);
+        bool after_start = day > b->start || (day == b->start && ms >= MF_MS_PER_HOUR);
+        bool before_end = day < b->end || (day == b->end && ms < MF_MS_PER_HOUR);
         return after_start && before_end ? MF_MS_PER_HOUR : 0;
 }
 
