@@ -18,6 +18,11 @@ struct mf_pipeline_s {
         mf_date_t today;
         mf_date_t horizon; /* mf_horizon_first(today), kept as today moves */
         mf_date_t last_sweep;
+        /* No item or event id in any store is dated before this: the oldest
+         * event date applied since the last sweep, or that sweep's first
+         * kept date. Until the horizon passes it a sweep would release
+         * nothing, and is skipped. */
+        mf_date_t oldest;
         mf_pipeline_stats_t stats;
         mf_alert_leads_t leads;
 };
@@ -36,6 +41,7 @@ mf_pipeline_t *mf_pipeline_new(const mf_pipeline_conf_t *conf) {
         p->now = MF_INSTANT_NONE;
         p->today = p->last_sweep = MF_DATE_NONE;
         p->horizon = mf_horizon_first(MF_DATE_NONE);
+        p->oldest = INT32_MAX;
         mf_buf_init(&p->scratch);
         if (!(p->dec = mf_decoder_new())) {
                 free(p);
@@ -141,12 +147,15 @@ mf_store_t *mf_pipeline_store(mf_pipeline_t *p, mf_str_t la) {
 
 static mf_err_t sweep(mf_pipeline_t *p) {
         mf_date_t first = p->horizon;
+        p->last_sweep = p->today;
+        if (first <= p->oldest)
+                return MF_OK;
         for (size_t i = 0; i < p->nstores; i++) {
                 mf_err_t rc = mf_store_sweep(p->stores[i], first);
                 if (rc != MF_OK)
                         return rc;
         }
-        p->last_sweep = p->today;
+        p->oldest = first;
         p->stats.sweeps++;
         return MF_OK;
 }
@@ -528,7 +537,8 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                 p->stats.duplicates++;
                 return MF_OK;
         }
-        mf_store_note_date(st, date);
+        if (date < p->oldest)
+                p->oldest = date;
         switch (ev->type) {
                 case MF_EV_CONTACT:
                         rc = apply_contact(p, st, ev);

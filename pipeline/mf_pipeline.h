@@ -58,7 +58,7 @@ typedef struct {
         uint64_t rejected[MF_REASON__COUNT];
         uint64_t by_type[MF_EV__COUNT]; /* applied, by event type */
         uint64_t outputs[MF_OUT__COUNT];
-        uint64_t sweeps;
+        uint64_t sweeps; /* that had records old enough to release */
 } mf_pipeline_stats_t;
 
 typedef struct mf_pipeline_s mf_pipeline_t;

@@ -61,7 +61,6 @@ mf_store_t *mf_store_new(mf_str_t la) {
         mf_seen_init(&st->seen);
         mf_deadlines_init(&st->timers);
         st->nsources = 1;
-        st->oldest = INT32_MAX;
         return st;
 }
 
@@ -363,8 +362,6 @@ static mf_err_t reindex(mf_table_t *t) {
 }
 
 mf_err_t mf_store_sweep(mf_store_t *st, mf_date_t first_kept) {
-        if (first_kept <= st->oldest)
-                return MF_OK;
         for (int k = 0; k < MF_ITEM__COUNT; k++) {
                 mf_slab_t *slab = &st->items[k].slab;
                 for (uint32_t s = 0; s < slab->len; s++) {
@@ -380,8 +377,6 @@ mf_err_t mf_store_sweep(mf_store_t *st, mf_date_t first_kept) {
                 rc = reindex(&st->items[k]);
         if (rc == MF_OK)
                 rc = mf_seen_sweep(&st->seen, first_kept);
-        if (rc == MF_OK)
-                st->oldest = first_kept;
         return rc;
 }
 

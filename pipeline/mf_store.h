@@ -137,10 +137,6 @@ typedef struct mf_store_s {
         mf_table_t children;
         mf_table_t items[MF_ITEM__COUNT];
         mf_seen_t seen;
-        /* No item and no event id of the store is dated before this: the
-         * oldest event date applied since the last sweep, or that sweep's
-         * first kept date. A sweep before it would release nothing. */
-        mf_date_t oldest;
         uint64_t seq;
         /* Interned source codes; sources[0] is unused ("not recorded"). */
         const char *sources[MF_SOURCE_MAX + 1];
@@ -180,14 +176,8 @@ mf_err_t mf_store_set_str(mf_store_t *st, const char **slot, mf_str_t s);
 void mf_store_child_demographics(mf_store_t *st, uint32_t child,
                                  const mf_event_t *contact);
 
-/* Records that an event dated `date` is being applied (see `oldest`). */
-static inline void mf_store_note_date(mf_store_t *st, mf_date_t date) {
-        if (date < st->oldest)
-                st->oldest = date;
-}
 /* Releases every item whose latest date is before first_kept, every child
- * left without items, and every event id dated before first_kept. Costs one
- * pass over the store, or nothing when no record can be that old. */
+ * left without items, and every event id dated before first_kept. */
 mf_err_t mf_store_sweep(mf_store_t *st, mf_date_t first_kept);
 /* Live records, for tests and memory figures. */
 size_t mf_store_count(const mf_store_t *st, mf_item_kind_t k);
