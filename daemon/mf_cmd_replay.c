@@ -214,6 +214,15 @@ static void print_summary(replay_t *r, double secs) {
         fprintf(stderr, "%s; %llu referral records, %llu indicators records\n",
                 rejected ? ")" : "", (unsigned long long)st->outputs[MF_OUT_REFERRAL],
                 (unsigned long long)st->outputs[MF_OUT_INDICATORS]);
+        size_t children = 0;
+        for (size_t i = 0; i < mf_pipeline_la_count(r->pipeline); i++)
+                children += mf_store_children(
+                    mf_pipeline_store(r->pipeline, mf_pipeline_la(r->pipeline, i)));
+        size_t bytes = mf_pipeline_state_bytes(r->pipeline);
+        fprintf(stderr,
+                "replay: state held %.1f MiB for %zu children (%.0f bytes a child)\n",
+                (double)bytes / (1 << 20), children,
+                children ? (double)bytes / (double)children : 0.0);
 }
 
 int mf_cmd_replay(int argc, char **argv) {
