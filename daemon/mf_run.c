@@ -947,6 +947,11 @@ static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, char *err, size_t errl
         rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
         if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err, errlen) != 0)
                 goto fail;
+        /* Small requests (a commit, the last records of a batch) go out at
+         * once rather than wait for the previous one's ACK, as Kafka's own
+         * clients do; the pass-through may say otherwise. */
+        if (rd_kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) != 0)
+                goto fail;
         for (int i = 0; i < cfg->n_passthru; i++)
                 if (rd_kafka_conf_set(conf, cfg->passthru[i].name, cfg->passthru[i].value,
                                       err, errlen) != 0)
