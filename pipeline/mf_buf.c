@@ -63,46 +63,50 @@ mf_err_t mf_buf_printf(mf_buf_t *b, const char *fmt, ...) {
         return MF_OK;
 }
 
+static bool json_plain(unsigned char c) {
+        return c >= 0x20 && c != '"' && c != '\\';
+}
+
 mf_err_t mf_buf_json_str(mf_buf_t *b, const char *s, size_t n) {
         static const char hex[] = "0123456789abcdef";
         mf_err_t rc = mf_buf_reserve(b, n + 2);
         if (rc != MF_OK)
                 return rc;
         b->data[b->len++] = '"';
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-                char esc[6];
-                size_t elen = 0;
+        size_t i = 0;
+        while (i < n) {
+                /* A run of characters that need no escape, copied at once. */
+                size_t run = i;
+                while (run < n && json_plain((unsigned char)s[run]))
+                        run++;
+                if (run > i && (rc = mf_buf_append(b, s + i, run - i)) != MF_OK)
+                        return rc;
+                if ((i = run) == n)
+                        break;
+                unsigned char c = (unsigned char)s[i++];
+                char esc[6] = {'\\', (char)c};
+                size_t elen = 2;
                 switch (c) {
                         case '"':
-                                esc[0] = '\\', esc[1] = '"', elen = 2;
-                                break;
                         case '\\':
-                                esc[0] = '\\', esc[1] = '\\', elen = 2;
                                 break;
                         case '\n':
-                                esc[0] = '\\', esc[1] = 'n', elen = 2;
+                                esc[1] = 'n';
                                 break;
                         case '\r':
-                                esc[0] = '\\', esc[1] = 'r', elen = 2;
+                                esc[1] = 'r';
                                 break;
                         case '\t':
-                                esc[0] = '\\', esc[1] = 't', elen = 2;
+                                esc[1] = 't';
                                 break;
                         default:
-                                if (c < 0x20) {
-                                        memcpy(esc, "\\u00", 4);
-                                        esc[4] = hex[c >> 4];
-                                        esc[5] = hex[c & 15];
-                                        elen = 6;
-                                }
+                                memcpy(esc, "\\u00", 4);
+                                esc[4] = hex[c >> 4];
+                                esc[5] = hex[c & 15];
+                                elen = 6;
                 }
-                if (elen) {
-                        if ((rc = mf_buf_append(b, esc, elen)) != MF_OK)
-                                return rc;
-                } else if ((rc = mf_buf_putc(b, (char)c)) != MF_OK) {
+                if ((rc = mf_buf_append(b, esc, elen)) != MF_OK)
                         return rc;
-                }
         }
         return mf_buf_putc(b, '"');
 }

@@ -108,9 +108,16 @@ static void w_key(writer_t *w, const char *k) {
 
 static void w_int(writer_t *w, int64_t v) {
         if (w->json) {
-                char tmp[24];
-                int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-                w_raw(w, tmp, (size_t)n);
+                /* Digits from the right; the magnitude as unsigned, so that
+                 * INT64_MIN has one. */
+                char tmp[24], *p = tmp + sizeof(tmp);
+                uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+                do
+                        *--p = (char)('0' + m % 10);
+                while (m /= 10);
+                if (v < 0)
+                        *--p = '-';
+                w_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
         } else if (msgpack_pack_int64(&w->pk, v) != 0) {
                 w->err = MF_ERR_NOMEM;
         }
