@@ -222,12 +222,42 @@ static void sink(void *opaque, const mf_output_t *o) {
 
 /* ---- partitions ---- */
 
+/* Every record looks its partition up: an array per input topic, indexed by
+ * partition number, rather than a scan of what may be a thousand. */
 static part_t *find_part(mf_run_t *r, const char *topic, int32_t partition) {
-        for (size_t i = 0; i < r->nparts; i++)
-                if (r->parts[i]->partition == partition &&
-                    !strcmp(r->parts[i]->topic, topic))
-                        return r->parts[i];
-        return NULL;
+        int t = mf_run_topic_index(r, topic);
+        if (t < 0 || partition < 0 || partition >= r->by_partition_len[t])
+                return NULL;
+        return r->by_partition[t][partition];
+}
+
+static void unindex_parts(mf_run_t *r) {
+        for (int t = 0; t < MF_CONFIG_MAX_TOPICS; t++) {
+                free(r->by_partition[t]);
+                r->by_partition[t] = NULL;
+                r->by_partition_len[t] = 0;
+        }
+}
+
+/* Builds find_part's arrays from r->parts; false when out of memory. */
+static bool index_parts(mf_run_t *r) {
+        unindex_parts(r);
+        for (size_t i = 0; i < r->nparts; i++) {
+                int t = mf_run_topic_index(r, r->parts[i]->topic);
+                if (t >= 0 && r->parts[i]->partition >= r->by_partition_len[t])
+                        r->by_partition_len[t] = r->parts[i]->partition + 1;
+        }
+        for (int t = 0; t < MF_CONFIG_MAX_TOPICS; t++)
+                if (r->by_partition_len[t] &&
+                    !(r->by_partition[t] =
+                          calloc((size_t)r->by_partition_len[t], sizeof(part_t *))))
+                        return false;
+        for (size_t i = 0; i < r->nparts; i++) {
+                int t = mf_run_topic_index(r, r->parts[i]->topic);
+                if (t >= 0)
+                        r->by_partition[t][r->parts[i]->partition] = r->parts[i];
+        }
+        return true;
 }
 
 static void free_part(part_t *p) {
@@ -363,6 +393,12 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                 r->parts[r->nparts++] = p;
         }
         rd_kafka_topic_partition_list_destroy(times);
+        if (!index_parts(r)) {
+                mf_log_error("source", "out of memory indexing the assignment: stopping");
+                r->exit_code = 1;
+                uv_stop(r->loop);
+                return;
+        }
         /* An assignment is itself proof the group coordinator answers (an
          * "all brokers down" from before it may only now be served). */
         __atomic_store_n(&r->consumer_reaches, true, __ATOMIC_RELAXED);
@@ -383,6 +419,7 @@ static void revoke_all(mf_run_t *r) {
         free(r->parts);
         r->parts = NULL;
         r->nparts = 0;
+        unindex_parts(r);
         rd_kafka_assign(r->consumer, NULL);
 }
 
@@ -1295,6 +1332,7 @@ out:
         for (size_t i = 0; i < r.nparts; i++)
                 free_part(r.parts[i]);
         free(r.parts);
+        unindex_parts(&r);
         if (r.cq)
                 rd_kafka_queue_destroy(r.cq);
         if (r.pq)

@@ -61,6 +61,9 @@ struct mf_run_s {
         uv_signal_t sighup;
         part_t **parts;
         size_t nparts;
+        /* parts by input topic and partition number, for each record */
+        part_t **by_partition[MF_CONFIG_MAX_TOPICS];
+        int32_t by_partition_len[MF_CONFIG_MAX_TOPICS];
         bool eos;
         bool in_batch;
         uint64_t batch_records;

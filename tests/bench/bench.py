@@ -1,0 +1,499 @@
+#!/usr/bin/env python3
+"""The benchmark suite: mashflow against the physical limit and the tools a
+user would pick instead, on data made by `mashflow gen`, in one run.
+
+    python3 tests/bench/bench.py [--rounds 3] [--quick] [--build build]
+
+Measures, each ratio within this run with the two sides alternated and the
+median of --rounds rounds:
+  kafka    events/s of `mashflow run` (at_least_once, exactly_once) through
+           the embedded broker on a backlog, against `kcat -C -e` of the same
+           topic; then the restore of the same backlog by a restarted member
+  replay   events/s of `mashflow replay` on England (153 authorities, two
+           years), against bench_decode (msgpack-c decoding alone)
+  sql      the headline figures recomputed by DuckDB and PostgreSQL against
+           mashflow's whole replay and its cost per incremental update; the
+           three must agree exactly
+  latency  p50/p99/max from an input record's timestamp to its referral being
+           readable by a read_committed consumer, at a steady 2,000 events/s
+  memory   peak RSS and state per child at 1x, 4x, 16x and 64x a borough
+
+Prints one table (figure, mashflow, reference, ratio, target) and writes it
+with every raw figure to WORK/results.json. Not part of ctest.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPORT_DATE = "2023-11-07"  # the replay data's last day (DOMAIN.md's calibration)
+
+rows = []      # (figure, mashflow, reference, ratio, target)
+raw = {}       # everything measured, for results.json
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mib(cmd):
+    """Runs cmd; returns (seconds, peak RSS in MiB from wait4, stderr)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    secs = time.monotonic() - t0
+    if status:
+        raise SystemExit(f"bench: {cmd[:2]} failed: {err[-500:]}")
+    return secs, ru.ru_maxrss / 1024.0, err
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def fmt_rate(r):
+    return f"{r:,.0f}/s"
+
+
+def add(figure, mine, ref, ratio, target):
+    rows.append((figure, mine, ref, ratio, target))
+
+
+# ---- data -------------------------------------------------------------------
+
+def gen(bin_, out, authorities, frm, to, fmt="msgpack", clean=False):
+    if os.path.exists(out):
+        return
+    cmd = [bin_, "gen", "--authorities", str(authorities), "--from", frm, "--to", to,
+           "--format", fmt, "--out", out + ".part"]
+    if clean:
+        cmd += ["--duplicates", "0", "--corrections", "0", "--malformed", "0"]
+    subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+    os.rename(out + ".part", out)
+
+
+def count_records(path):
+    return sum(1 for _ in open(path, "rb")) if path.endswith(".ndjson") else None
+
+
+# ---- replay against decoding alone -------------------------------------------
+
+def replay_rate(bin_, path):
+    secs, rss, err = peak_rss_mib([bin_, "replay", "--table", "none", path])
+    m = re.search(r"replay: (\d+) records in", err)
+    n = int(m.group(1))
+    state = re.search(r"state held ([\d.]+) MiB for (\d+) children \((\d+) bytes", err)
+    return n / secs, n, secs, rss, state
+
+
+def bench_replay(args, bin_, decode, work):
+    england = os.path.join(work, "england.mp")
+    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
+    log(f"generating England: {args.england} authorities, {frm}..{REPORT_DATE}")
+    gen(bin_, england, args.england, frm, REPORT_DATE)
+    mine, ref = [], []
+    for i in range(args.rounds):
+        out = subprocess.run([decode, england], capture_output=True, text=True, check=True).stdout
+        dec = dict(zip(out.split()[::2], out.split()[1::2]))
+        ref.append(float(dec["rate"]))
+        rate, n, secs, rss, state = replay_rate(bin_, england)
+        mine.append(rate)
+        log(f"replay round {i + 1}: decode {ref[-1]:,.0f}/s, replay {rate:,.0f}/s "
+            f"({n:,} records, {secs:.1f} s, peak RSS {rss:.0f} MiB)")
+    raw["replay"] = {"records": n, "decode_rates": ref, "replay_rates": mine,
+                     "peak_rss_mib": rss, "state": state.groups() if state else None}
+    add(f"replay, England ({n / 1e6:.1f} M events), events/s", fmt_rate(median(mine)),
+        "msgpack-c decode " + fmt_rate(median(ref)), median(mine) / median(ref), ">= 0.50")
+    add("replay, England, peak RSS", f"{rss:,.0f} MiB", "1,536 MiB", rss / 1536, "<= 1.00")
+    return median(mine)
+
+
+# ---- memory and growth --------------------------------------------------------
+
+def bench_memory(args, bin_, work):
+    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
+    points = []
+    for k in args.scales:
+        path = os.path.join(work, f"scale{k}.mp")
+        gen(bin_, path, k, frm, REPORT_DATE)
+        rate, n, secs, rss, state = replay_rate(bin_, path)
+        mib, children, per_child = float(state.group(1)), int(state.group(2)), int(state.group(3))
+        points.append({"scale": k, "records": n, "peak_rss_mib": rss, "state_mib": mib,
+                       "children": children, "bytes_per_child": per_child})
+        log(f"memory {k}x: {n:,} records, peak RSS {rss:.0f} MiB, state {mib:.1f} MiB, "
+            f"{children:,} children, {per_child} bytes a child")
+        if os.path.getsize(path) > 200 << 20:
+            os.remove(path)
+    raw["memory"] = points
+    base = points[0]
+    for pt in points:
+        add(f"state at {pt['scale']}x a borough, bytes a child",
+            f"{pt['bytes_per_child']:,} ({pt['state_mib']:.0f} MiB, RSS {pt['peak_rss_mib']:.0f})",
+            f"1x: {base['bytes_per_child']:,}", pt["bytes_per_child"] / base["bytes_per_child"],
+            "~1 (linear)")
+
+
+# ---- against SQL ----------------------------------------------------------------
+
+def bench_sql(args, bin_, work):
+    sys.path.insert(0, os.path.join(HERE, "sql"))
+    import sql_bench
+    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
+    events = os.path.join(work, f"region{args.sql_authorities}.ndjson")
+    gen(bin_, events, args.sql_authorities, frm, REPORT_DATE, fmt="ndjson", clean=True)
+    n = count_records(events)
+    ind = os.path.join(work, "region-indicators.ndjson")
+    replays = []
+    for i in range(args.rounds):
+        t0 = time.monotonic()
+        subprocess.run([bin_, "replay", "--quiet", "--table", "none", "--indicators", ind, events],
+                       check=True)
+        replays.append(time.monotonic() - t0)
+    log(f"sql: mashflow replays {[round(x, 2) for x in replays]} s over {n:,} events")
+    res = sql_bench.run(events, os.path.join(args.source, "config", "calendar-england-wales.txt"),
+                        os.path.join(work, "sql"), args.rounds)
+    disagreements = sql_bench.compare(res, ind)
+    raw["sql"] = {"events": n, "mashflow_replay_s": replays,
+                  **{e: {"seconds": res[e]["seconds"]} for e in ("duckdb", "postgres")},
+                  "disagreements": disagreements}
+    full = median(replays)
+    per_event_us = full / n * 1e6
+    for engine in ("duckdb", "postgres"):
+        t = median(res[engine]["seconds"])
+        add(f"{engine}: full recompute vs replay ({n / 1e6:.1f} M events), s",
+            f"{full:.2f} s", f"{t:.2f} s", full / t, "<= 1.00 (fastest)")
+        add(f"{engine}: one incremental update vs full recompute",
+            f"{per_event_us:.1f} us", f"{t:.2f} s", per_event_us / 1e6 / t, "-")
+    add("figures agree (mashflow, DuckDB, PostgreSQL)",
+        "yes" if not disagreements else f"{len(disagreements)} differ", "-", None, "all agree")
+
+
+# ---- the Kafka path -------------------------------------------------------------
+
+def daemon_module():
+    sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+    import daemon_test
+    import http_test
+    return daemon_test, http_test
+
+
+def input_records(ht, port):
+    s = ht.metric_samples(ht.get(port, "/metrics")[2])
+    return sum(v for (n, _), v in s.items() if n == "mashflow_input_records_total"), s
+
+
+THROUGHPUT_CONF = "[kafka]\nbatch_max_records = {records}\n"
+
+
+def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None):
+    """Events/s of a daemon consuming the backlog, from its first record to the
+    last (the group join before it is not throughput)."""
+    d = dt.Daemon(work, broker, name, group=group or f"g-{name}", guarantee=guarantee,
+                  batch_max_ms=args.batch_ms,
+                  extra=THROUGHPUT_CONF.format(records=args.batch_records))
+    try:
+        port = d.http_port()
+        t0, first = time.time(), None
+        while time.time() - t0 < 1800:
+            done, _ = input_records(ht, port)
+            if done and first is None:
+                first = (time.time(), done)
+            if done >= total:
+                break
+            time.sleep(0.05)
+        took = time.time() - first[0]
+        return (done - first[1]) / took, done
+    finally:
+        d.stop()
+
+
+def kcat_rate(broker):
+    t0 = time.monotonic()
+    out = subprocess.run(["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.events", "-o",
+                          "beginning", "-e", "-q", "-f", "x"], capture_output=True, check=True)
+    n = out.stdout.count(b"x")
+    return n / (time.monotonic() - t0), n
+
+
+def restore_time(dt, ht, work, broker, group, args, partitions):
+    """A member joining a group whose offsets are committed rebuilds every
+    partition's state from the log, outputs muted: time until all are live."""
+    d = dt.Daemon(work, broker, "restore", group=group, guarantee="exactly_once",
+                  batch_max_ms=args.batch_ms,
+                  extra=THROUGHPUT_CONF.format(records=args.batch_records))
+    try:
+        port = d.http_port()
+        t0, assigned = time.time(), None
+        while time.time() - t0 < 1800:
+            _, s = input_records(ht, port)
+            states = {dict(lb).get("state"): v for (n, lb), v in s.items()
+                      if n == "mashflow_partitions"}
+            # Timed from the assignment (the group join before it is not
+            # restore work) to the last partition live.
+            if assigned is None and sum(states.values()) > 0:
+                assigned = time.time()
+            if states.get("live", 0) >= partitions:
+                break
+            time.sleep(0.05)
+        took = time.time() - assigned
+        restored = sum(v for (n, _), v in s.items() if n == "mashflow_restored_records_total")
+        return took, restored
+    finally:
+        d.stop()
+
+
+def bench_kafka(args, bin_, work):
+    dt, ht = daemon_module()
+    kwork = os.path.join(work, "kafka")
+    shutil.rmtree(kwork, ignore_errors=True)
+    os.makedirs(kwork)
+    broker = None
+    # The development broker keeps at most 5 MB of log per partition, so the
+    # backlog is spread over many authorities (a partition each, mostly) and
+    # a few recent weeks; the daemon's clock is wall time, so events are
+    # dated up to today.
+    today = datetime.date.today()
+    frm = (today - datetime.timedelta(days=args.kafka_days)).isoformat()
+    broker_cmd = ["--topic", f"mashflow.events:{args.partitions}"]
+    for t in ("mashflow.referrals", "mashflow.alerts", "mashflow.indicators",
+              "mashflow.deadletter"):
+        broker_cmd += ["--topic", f"{t}:16"]
+    try:
+        broker = Broker(dt, kwork, broker_cmd)
+        log(f"kafka: producing {args.kafka_authorities} authorities x {args.kafka_days} days "
+            f"to {args.partitions} partitions")
+        t0 = time.monotonic()
+        subprocess.run([bin_, "gen", "--authorities", str(args.kafka_authorities), "--from", frm,
+                        "--to", today.isoformat(), "--brokers", broker.bootstrap],
+                       check=True, stderr=subprocess.DEVNULL)
+        log(f"kafka: produced in {time.monotonic() - t0:.0f} s")
+        kc, alo, eos = [], [], []
+        for i in range(args.rounds):
+            rate, total = kcat_rate(broker)
+            kc.append(rate)
+            r1, d1 = daemon_rate(dt, ht, kwork, broker, f"alo{i}", "at_least_once", total, args)
+            alo.append(r1)
+            r2, d2 = daemon_rate(dt, ht, kwork, broker, f"eos{i}", "exactly_once", total, args,
+                                 group=f"g-eos{i}")
+            eos.append(r2)
+            log(f"kafka round {i + 1}: {total:,} records retained; kcat {rate:,.0f}/s, "
+                f"at_least_once {r1:,.0f}/s, exactly_once {r2:,.0f}/s")
+        took, restored = restore_time(dt, ht, kwork, broker, f"g-eos{args.rounds - 1}", args,
+                                      args.partitions)
+        log(f"kafka: restore of {restored:,.0f} records into {args.partitions} partitions "
+            f"in {took:.1f} s")
+        raw["kafka"] = {"records": total, "kcat": kc, "at_least_once": alo, "exactly_once": eos,
+                        "restore_s": took, "restored": restored,
+                        "batch_max_records": args.batch_records, "batch_max_ms": args.batch_ms}
+        add(f"run at_least_once, backlog {total / 1e6:.1f} M events, events/s",
+            fmt_rate(median(alo)), "kcat " + fmt_rate(median(kc)), median(alo) / median(kc),
+            ">= 0.70")
+        add(f"run exactly_once, backlog {total / 1e6:.1f} M events, events/s",
+            fmt_rate(median(eos)), "kcat " + fmt_rate(median(kc)), median(eos) / median(kc),
+            ">= 0.50")
+        return took, restored
+    finally:
+        if broker:
+            broker.stop()
+        dt.Daemon.started.clear()
+
+
+class Broker:
+    """`mashflow broker` with the given topics (daemon_test's has the defaults)."""
+
+    def __init__(self, dt, work, topics):
+        self.boot_file = os.path.join(work, "bootstrap")
+        self.proc = subprocess.Popen([dt.BIN, "broker", "--bootstrap-file", self.boot_file,
+                                      *topics], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     text=True)
+        for _ in range(400):
+            if os.path.exists(self.boot_file) and open(self.boot_file).read().strip():
+                break
+            time.sleep(0.05)
+        self.bootstrap = open(self.boot_file).read().strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+# ---- latency -------------------------------------------------------------------
+
+def read_frames(stream):
+    """kcat -f '%T %S\\n%s': (timestamp ms, value bytes) per message."""
+    while True:
+        head = stream.readline()
+        if not head:
+            return
+        ts, size = head.split()
+        yield int(ts), stream.read(int(size))
+
+
+WARMUP_S = 5
+
+
+def bench_latency(args, bin_, work):
+    import msgpack
+    dt, ht = daemon_module()
+    out = {}
+    for guarantee, batch_ms in (("at_least_once", args.latency_batch_ms_alo),
+                                ("exactly_once", args.latency_batch_ms_eos)):
+        lwork = os.path.join(work, f"latency-{guarantee}")
+        shutil.rmtree(lwork, ignore_errors=True)
+        os.makedirs(lwork)
+        broker = dt.Broker(lwork)
+        d = None
+        try:
+            d = dt.Daemon(lwork, broker, "d", guarantee=guarantee, batch_max_ms=batch_ms,
+                          librdkafka="fetch.wait.max.ms = 5\n")
+            d.http_port()
+            if not d.wait_live(60):
+                raise SystemExit("bench: latency daemon did not go live")
+            arrivals = {}
+
+            def reader():
+                p = subprocess.Popen(
+                    ["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.referrals", "-o",
+                     "end", "-u", "-q", "-X", "isolation.level=read_committed",
+                     "-X", "fetch.wait.max.ms=5", "-f", "%k\t%s\n"],
+                    stdout=subprocess.PIPE, text=True)
+                reader.proc = p
+                for line in p.stdout:
+                    rec = json.loads(line.split("\t", 1)[1])
+                    arrivals.setdefault(rec["referral_id"], time.time() * 1000)
+
+            t = threading.Thread(target=reader, daemon=True)
+            t.start()
+            time.sleep(2)
+            today = datetime.date.today()
+            # Events dated from today on at 2,000 a second (the clock
+            # follows), for --latency-seconds: two authorities make about
+            # 350 events a day.
+            days = max(2, round(args.latency_seconds * 2000 / 350))
+            started = time.time() * 1000
+            subprocess.run([bin_, "gen", "--seed", "11", "--authorities", "2", "--from",
+                            today.isoformat(), "--to",
+                            (today + datetime.timedelta(days=days)).isoformat(),
+                            "--brokers", broker.bootstrap, "--rate", "2000"],
+                           check=True, stderr=subprocess.DEVNULL)
+            time.sleep(3)
+            reader.proc.terminate()
+            t.join(timeout=10)
+            # Input timestamps of the referral events, from the input topic.
+            p = subprocess.Popen(["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.events",
+                                  "-o", "beginning", "-e", "-q", "-f", "%T %S\n%s"],
+                                 stdout=subprocess.PIPE)
+            sent = {}
+            for ts, value in read_frames(p.stdout):
+                try:
+                    ev = msgpack.unpackb(value, raw=False)
+                except Exception:
+                    continue
+                if isinstance(ev, dict) and ev.get("type") == "referral":
+                    sent.setdefault(ev.get("referral_id"), ts)
+            p.wait()
+            # The first seconds are warm-up: the producer learns the output
+            # topics' metadata with its first record (about a second).
+            lat = sorted(arrivals[k] - sent[k] for k in arrivals
+                         if k in sent and sent[k] >= started + WARMUP_S * 1000)
+            if not lat:
+                raise SystemExit("bench: no referral output matched an input")
+            q = statistics.quantiles(lat, n=100)
+            out[guarantee] = {"n": len(lat), "p50": q[49], "p99": q[98], "max": lat[-1],
+                              "batch_max_ms": batch_ms}
+            log(f"latency {guarantee}: {len(lat):,} referrals, p50 {q[49]:.1f} ms, "
+                f"p99 {q[98]:.1f} ms, max {lat[-1]:.1f} ms (batch_max_ms {batch_ms})")
+        finally:
+            if d:
+                d.stop()
+            broker.stop()
+            dt.Daemon.started.clear()
+    raw["latency"] = out
+    a, e = out["at_least_once"], out["exactly_once"]
+    add("latency at_least_once p50 / p99 / max, ms",
+        f"{a['p50']:.1f} / {a['p99']:.1f} / {a['max']:.1f}", "20 ms", a["p99"] / 20, "<= 1.00")
+    lim = e["batch_max_ms"] + 50
+    add(f"latency exactly_once p50 / p99 / max, ms (commit {e['batch_max_ms']} ms)",
+        f"{e['p50']:.1f} / {e['p99']:.1f} / {e['max']:.1f}", f"{lim} ms", e["p99"] / lim,
+        "<= 1.00")
+
+
+# ---- the table -------------------------------------------------------------------
+
+def print_table():
+    head = ("figure", "mashflow", "reference", "ratio", "target")
+    cells = [head] + [(f, m, r, "-" if x is None else f"{x:.2f}", t) for f, m, r, x, t in rows]
+    widths = [max(len(str(c[i])) for c in cells) for i in range(5)]
+    line = "| " + " | ".join("-" * w for w in widths) + " |"
+    for i, c in enumerate(cells):
+        print("| " + " | ".join(str(v).ljust(w) for v, w in zip(c, widths)) + " |")
+        if i == 0:
+            print(line)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
+    ap.add_argument("--work", default=None, help="default: BUILD/bench")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--quick", action="store_true",
+                    help="small data everywhere: checks the suite, measures little")
+    ap.add_argument("--only", default="replay,memory,sql,kafka,latency")
+    args = ap.parse_args()
+    args.source = os.path.abspath(os.path.join(HERE, "..", ".."))
+    build = os.path.abspath(args.build)
+    bin_ = os.path.join(build, "mashflow")
+    decode = os.path.join(build, "tests", "bench", "bench_decode")
+    work = os.path.abspath(args.work or os.path.join(build, "bench"))
+    os.makedirs(work, exist_ok=True)
+    os.environ["MF_BIN"] = bin_
+    os.environ.setdefault("MF_WORK", work)
+    os.environ.setdefault("MF_SOURCE_DIR", args.source)
+    if args.quick:
+        args.england, args.scales, args.sql_authorities = 4, [1, 2], 2
+        args.kafka_authorities, args.kafka_days, args.partitions = 16, 60, 32
+        args.latency_seconds = 15
+    else:
+        args.england, args.scales, args.sql_authorities = 153, [1, 4, 16, 64], 16
+        args.kafka_authorities, args.kafka_days, args.partitions = 999, 33, 1024
+        args.latency_seconds = 60
+    args.batch_records, args.batch_ms = 50000, 1000
+    args.latency_batch_ms_alo, args.latency_batch_ms_eos = 5, 100
+    only = set(args.only.split(","))
+    t0 = time.monotonic()
+    replay = None
+    if "replay" in only:
+        replay = bench_replay(args, bin_, decode, work)
+    if "memory" in only:
+        bench_memory(args, bin_, work)
+    if "sql" in only:
+        bench_sql(args, bin_, work)
+    if "kafka" in only:
+        took, restored = bench_kafka(args, bin_, work)
+        rate = restored / took if took else 0
+        add(f"restore {restored / 1e6:.1f} M events, {args.partitions} partitions, events/s",
+            fmt_rate(rate), "replay " + (fmt_rate(replay) if replay else "-"),
+            rate / replay if replay else None, ">= 0.50")
+    if "latency" in only:
+        bench_latency(args, bin_, work)
+    total = time.monotonic() - t0
+    raw["seconds"] = total
+    print_table()
+    print(f"\n{args.rounds} rounds, medians; {total / 60:.1f} minutes; "
+          f"{os.cpu_count()} cores; raw figures in {os.path.join(work, 'results.json')}")
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump({"rows": rows, "raw": raw}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
