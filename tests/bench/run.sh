@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The benchmark suite: installs what it needs beyond the build (Node.js and
+# npm for DuckDB's @duckdb/node-api, PostgreSQL; Debian 12 packages), builds
+# the binary and bench_decode, and runs bench.py with Debian's python3.
+#   bash tests/bench/run.sh [--rounds N] [--quick] [--only replay,memory,sql,kafka,latency]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+packages=(nodejs npm postgresql python3-msgpack kcat)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+[[ -d build ]] || bash scripts/setup.sh
+cmake --build build -j2 --target mashflow bench_decode
+exec /usr/bin/python3 tests/bench/bench.py "$@"
