@@ -96,7 +96,7 @@ def replay_rate(bin_, path):
 
 
 def bench_replay(args, bin_, decode, work):
-    england = os.path.join(work, "england.mp")
+    england = os.path.join(work, f"england{args.england}.mp")
     frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
     log(f"generating England: {args.england} authorities, {frm}..{REPORT_DATE}")
     gen(bin_, england, args.england, frm, REPORT_DATE)
@@ -440,9 +440,15 @@ def bench_latency(args, bin_, work):
 
 # ---- the table -------------------------------------------------------------------
 
+def fmt_ratio(x):
+    if x is None:
+        return "-"
+    return f"{x:.2f}" if x >= 0.01 else f"{x:.1e}"
+
+
 def print_table():
     head = ("figure", "mashflow", "reference", "ratio", "target")
-    cells = [head] + [(f, m, r, "-" if x is None else f"{x:.2f}", t) for f, m, r, x, t in rows]
+    cells = [head] + [(f, m, r, fmt_ratio(x), t) for f, m, r, x, t in rows]
     widths = [max(len(str(c[i])) for c in cells) for i in range(5)]
     line = "| " + " | ".join("-" * w for w in widths) + " |"
     for i, c in enumerate(cells):

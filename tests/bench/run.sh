@@ -5,11 +5,14 @@
 #   bash tests/bench/run.sh [--rounds N] [--quick] [--only replay,memory,sql,kafka,latency]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-packages=(nodejs npm postgresql python3-msgpack kcat)
+packages=(postgresql python3-msgpack kcat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js from elsewhere (which may bundle npm) is as good as Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
   "${sudo[@]}" apt-get update -q
