@@ -12,6 +12,12 @@ struct mf_pipeline_s {
         mf_buf_t scratch;    /* a mutable copy of a JSON record */
         mf_store_t **stores; /* sorted by authority code */
         int64_t *population;
+        /* Each store's earliest timer (INT64_MAX: none), beside the stores so
+         * that finding the stores with a timer due reads one small array,
+         * not every store's heap: at 150 authorities that scan ran twice an
+         * event. next_due is their minimum. */
+        mf_instant_t *due;
+        mf_instant_t next_due;
         size_t nstores;
         size_t capstores;
         mf_instant_t now;
@@ -42,6 +48,7 @@ mf_pipeline_t *mf_pipeline_new(const mf_pipeline_conf_t *conf) {
         p->today = p->last_sweep = MF_DATE_NONE;
         p->horizon = mf_horizon_first(MF_DATE_NONE);
         p->oldest = INT32_MAX;
+        p->next_due = INT64_MAX;
         mf_buf_init(&p->scratch);
         if (!(p->dec = mf_decoder_new())) {
                 free(p);
@@ -56,6 +63,7 @@ void mf_pipeline_free(mf_pipeline_t *p) {
         for (size_t i = 0; i < p->nstores; i++)
                 mf_store_free(p->stores[i]);
         free(p->stores);
+        free(p->due);
         free(p->population);
         mf_decoder_free(p->dec);
         mf_buf_destroy(&p->scratch);
@@ -103,6 +111,10 @@ static mf_store_t *get_store(mf_pipeline_t *p, mf_str_t la, size_t *index) {
                         if (!pop)
                                 return NULL;
                         p->population = pop;
+                        mf_instant_t *due = realloc(p->due, sizeof(*due) * cap);
+                        if (!due)
+                                return NULL;
+                        p->due = due;
                         p->capstores = cap;
                 }
                 mf_store_t *st = mf_store_new(la);
@@ -112,8 +124,10 @@ static mf_store_t *get_store(mf_pipeline_t *p, mf_str_t la, size_t *index) {
                         sizeof(*p->stores) * (p->nstores - i));
                 memmove(&p->population[i + 1], &p->population[i],
                         sizeof(*p->population) * (p->nstores - i));
+                memmove(&p->due[i + 1], &p->due[i], sizeof(*p->due) * (p->nstores - i));
                 p->stores[i] = st;
                 p->population[i] = 0;
+                p->due[i] = INT64_MAX;
                 p->nstores++;
         }
         if (index)
@@ -485,10 +499,22 @@ static mf_err_t reschedule(mf_pipeline_t *p, mf_store_t *st, int kind, uint32_t 
         return rc;
 }
 
-/* Raises every alert whose instant the clock has reached. */
+static inline mf_instant_t earliest(const mf_deadlines_t *d) {
+        return d->n ? d->h[0].at : INT64_MAX;
+}
+
+/* Raises every alert whose instant the clock has reached, store by store in
+ * code order. */
 static void fire_due(mf_pipeline_t *p) {
+        if (p->now < p->next_due)
+                return;
         mf_date_t first = p->horizon;
+        mf_instant_t next = INT64_MAX;
         for (size_t i = 0; i < p->nstores; i++) {
+                if (p->due[i] > p->now) {
+                        next = p->due[i] < next ? p->due[i] : next;
+                        continue;
+                }
                 mf_store_t *st = p->stores[i];
                 mf_timer_t t;
                 while (mf_deadlines_pop_due(&st->timers, p->now, &t)) {
@@ -500,7 +526,10 @@ static void fire_due(mf_pipeline_t *p) {
                                 continue; /* stale, closed, already raised, or too old */
                         raise_alert(p, st, t.item, t.slot, &d, (mf_alert_kind_t)t.alert);
                 }
+                p->due[i] = earliest(&st->timers);
+                next = p->due[i] < next ? p->due[i] : next;
         }
+        p->next_due = next;
 }
 
 static int item_kind_of(mf_event_type_t t) {
@@ -527,7 +556,8 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                             "event dated before the 24-month horizon", payload, origin);
                 return MF_OK;
         }
-        mf_store_t *st = get_store(p, ev->la, NULL);
+        size_t si;
+        mf_store_t *st = get_store(p, ev->la, &si);
         if (!st)
                 return MF_ERR_NOMEM;
         mf_err_t rc;
@@ -562,6 +592,9 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
                                               ev->item_id);
                 if (slot != MF_SLOT_NONE)
                         rc = reschedule(p, st, item_kind_of(ev->type), slot);
+                p->due[si] = earliest(&st->timers);
+                if (p->due[si] < p->next_due)
+                        p->next_due = p->due[si];
                 fire_due(p); /* a late event's item may be due already */
         }
         if (rc == MF_OK) {

@@ -457,6 +457,17 @@ def print_table():
             print(line)
 
 
+def build_settings(build):
+    """The build type and options recorded in the build's CMakeCache.txt."""
+    out = {}
+    with open(os.path.join(build, "CMakeCache.txt")) as f:
+        for line in f:
+            m = re.match(r"(CMAKE_BUILD_TYPE|MF_SANITIZE):\w+=(.*)$", line.strip())
+            if m:
+                out[m.group(1)] = m.group(2)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
@@ -471,6 +482,13 @@ def main():
     bin_ = os.path.join(build, "mashflow")
     decode = os.path.join(build, "tests", "bench", "bench_decode")
     work = os.path.abspath(args.work or os.path.join(build, "bench"))
+    cache = build_settings(build)
+    if cache.get("CMAKE_BUILD_TYPE") not in ("Release", "RelWithDebInfo") or \
+            cache.get("MF_SANITIZE", "OFF") not in ("OFF", "0", "FALSE"):
+        sys.exit(f"bench: {build} is a {cache.get('CMAKE_BUILD_TYPE') or 'unoptimised'} build"
+                 f"{' with sanitizers' if cache.get('MF_SANITIZE') == 'ON' else ''}; "
+                 "measure an optimised one (tests/bench/run.sh builds build-bench)")
+    raw["build"] = cache.get("CMAKE_BUILD_TYPE")
     os.makedirs(work, exist_ok=True)
     os.environ["MF_BIN"] = bin_
     os.environ.setdefault("MF_WORK", work)
@@ -506,7 +524,7 @@ def main():
     raw["seconds"] = total
     print_table()
     print(f"\n{args.rounds} rounds, medians; {total / 60:.1f} minutes; "
-          f"{os.cpu_count()} cores; raw figures in {os.path.join(work, 'results.json')}")
+          f"{os.cpu_count()} cores; {raw['build']} build; raw figures in {os.path.join(work, 'results.json')}")
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump({"rows": rows, "raw": raw}, f, indent=1)
 
