@@ -2,7 +2,9 @@
 """The benchmark suite: mashflow against the physical limit and the tools a
 user would pick instead, on data made by `mashflow gen`, in one run.
 
-    python3 tests/bench/bench.py [--rounds 3] [--quick] [--build build]
+    python3 tests/bench/bench.py [--rounds 3] [--quick] [--build build-bench]
+
+(tests/bench/run.sh installs what it needs, builds build-bench and runs it.)
 
 Measures, each ratio within this run with the two sides alternated and the
 median of --rounds rounds:
@@ -502,7 +504,7 @@ def main():
         args.kafka_authorities, args.kafka_days, args.partitions = 260, 150, 1024
         args.latency_seconds = 60
     args.batch_records, args.batch_ms = 50000, 1000
-    args.latency_batch_ms_alo, args.latency_batch_ms_eos = 5, 100
+    args.latency_batch_ms_alo, args.latency_batch_ms_eos = 1, 100
     only = set(args.only.split(","))
     t0 = time.monotonic()
     replay = None
