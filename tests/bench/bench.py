@@ -202,12 +202,17 @@ THROUGHPUT_CONF = "[kafka]\nbatch_max_records = {records}\n"
 POLL_S = 1.0
 
 
+def throughput_daemon(dt, work, broker, name, group, guarantee, args):
+    """A daemon with the throughput runs' batch settings."""
+    return dt.Daemon(work, broker, name, group=group, guarantee=guarantee,
+                     batch_max_ms=args.batch_ms,
+                     extra=THROUGHPUT_CONF.format(records=args.batch_records))
+
+
 def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None):
     """Events/s of a daemon consuming the backlog, from its first record to the
     last (the group join before it is not throughput)."""
-    d = dt.Daemon(work, broker, name, group=group or f"g-{name}", guarantee=guarantee,
-                  batch_max_ms=args.batch_ms,
-                  extra=THROUGHPUT_CONF.format(records=args.batch_records))
+    d = throughput_daemon(dt, work, broker, name, group or f"g-{name}", guarantee, args)
     try:
         port = d.http_port()
         t0, first = time.time(), None
@@ -237,9 +242,7 @@ def kcat_rate(broker):
 def restore_time(dt, ht, work, broker, group, args, partitions):
     """A member joining a group whose offsets are committed rebuilds every
     partition's state from the log, outputs muted: time until all are live."""
-    d = dt.Daemon(work, broker, "restore", group=group, guarantee="exactly_once",
-                  batch_max_ms=args.batch_ms,
-                  extra=THROUGHPUT_CONF.format(records=args.batch_records))
+    d = throughput_daemon(dt, work, broker, "restore", group, "exactly_once", args)
     try:
         port = d.http_port()
         t0, assigned = time.time(), None

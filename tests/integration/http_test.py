@@ -360,8 +360,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def scraping_share(pid, seconds, with_scrapers):
-    """Cores of CPU the daemon uses over `seconds` (a share of one core)."""
+def cpu_share(pid, seconds):
+    """Cores of CPU a process uses over the next `seconds` (a share of one)."""
     c0 = cpu_seconds(pid)
     time.sleep(seconds)
     return (cpu_seconds(pid) - c0) / seconds
@@ -393,12 +393,12 @@ def backlog_run(work, broker, name, clients=0):
         time.sleep(0.05)
     out = {"rate": (total - first[1]) / (time.time() - first[0]), "all": done == total}
     if clients:
-        out["scraping"] = scraping_share(d.proc.pid, 8, True)
+        out["scraping"] = cpu_share(d.proc.pid, 8)
     stop.set()
     for t in threads:
         t.join()
     if clients:
-        out["idle"] = scraping_share(d.proc.pid, 8, False)
+        out["idle"] = cpu_share(d.proc.pid, 8)
     d.stop()
     out["ok"] = sum(o for o, _ in counts)
     out["err"] = sum(e for _, e in counts)
