@@ -610,6 +610,37 @@ def case_idle_cpu(work):
         broker.stop()
 
 
+def case_log_reopen(work):
+    """SIGHUP re-opens the log file, as logrotate's postrotate expects: the
+    moved file gets nothing more, a new one at the configured path carries
+    on, and the daemon keeps running."""
+    broker = Broker(work)
+    try:
+        path = os.path.join(work, "mashflow.log")
+        d = Daemon(work, broker, extra=f"[log]\nfile = {path}\n")
+        end = time.time() + 60
+        while time.time() < end and "partition live" not in (
+                open(path).read() if os.path.exists(path) else ""):
+            time.sleep(0.2)
+        check("the daemon logs to the configured file", "partition live" in open(path).read())
+        rotated = path + ".1"
+        os.rename(path, rotated)
+        d.proc.send_signal(signal.SIGHUP)
+        end = time.time() + 10
+        while time.time() < end and not os.path.exists(path):
+            time.sleep(0.1)
+        check("SIGHUP: a new file at the configured path", os.path.exists(path))
+        time.sleep(0.5)
+        check("the new file says the log was re-opened", "log re-opened" in open(path).read())
+        check("the daemon is still running", d.proc.poll() is None)
+        check("SIGTERM: exit 0", d.stop() == 0)
+        check("the shutdown is logged to the new file, not the moved one",
+              "log re-opened" not in open(rotated).read() and
+              len(open(path).read().splitlines()) > 1)
+    finally:
+        broker.stop()
+
+
 def case_demo(work):
     """The README's first command: `mashflow demo` runs end to end."""
     import re

@@ -353,18 +353,11 @@ def scrape_load(port, clients, stop, counts):
     return threads
 
 
-def cpu_seconds(pid):
-    """User + system CPU of a process, all its threads, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_share(pid, seconds):
     """Cores of CPU a process uses over the next `seconds` (a share of one)."""
-    c0 = cpu_seconds(pid)
+    c0 = dt.cpu_seconds(pid)
     time.sleep(seconds)
-    return (cpu_seconds(pid) - c0) / seconds
+    return (dt.cpu_seconds(pid) - c0) / seconds
 
 
 def backlog_run(work, broker, name, clients=0):
