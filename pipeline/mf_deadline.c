@@ -59,3 +59,49 @@ bool mf_deadlines_pop_due(mf_deadlines_t *d, mf_instant_t now, mf_timer_t *out) 
         }
         return true;
 }
+
+void mf_deadlines_save(const mf_deadlines_t *d, mf_snap_writer_t *w) {
+        mf_snap_u64(w, d->seq);
+        mf_snap_u64(w, d->n);
+        for (size_t i = 0; i < d->n; i++) {
+                /* Field by field: a timer set from a compound literal may
+                 * carry stray padding, and a snapshot's bytes should not. */
+                mf_timer_t t;
+                memset(&t, 0, sizeof(t));
+                t.at = d->h[i].at;
+                t.seq = d->h[i].seq;
+                t.slot = d->h[i].slot;
+                t.stamp = d->h[i].stamp;
+                t.item = d->h[i].item;
+                t.alert = d->h[i].alert;
+                mf_snap_put(w, &t, sizeof(t));
+        }
+}
+
+bool mf_deadlines_load(mf_deadlines_t *d, mf_snap_reader_t *r) {
+        if (d->n || d->h)
+                return mf_snap_fail(r, "timer heap not empty");
+        uint64_t seq = mf_snap_get_u64(r), n = mf_snap_get_u64(r);
+        if (r->bad)
+                return false;
+        if (n > r->left / sizeof(mf_timer_t))
+                return mf_snap_fail(r, "timer count beyond the snapshot");
+        if (n) {
+                size_t cap = 256;
+                while (cap < n)
+                        cap *= 2;
+                if (!(d->h = malloc(cap * sizeof(*d->h))))
+                        return mf_snap_fail(r, "out of memory");
+                d->cap = cap;
+                if (!mf_snap_get(r, d->h, sizeof(*d->h) * n))
+                        return false;
+                d->n = (size_t)n;
+        }
+        for (size_t i = 1; i < d->n; i++)
+                if (earlier(&d->h[i], &d->h[(i - 1) / 2]) || d->h[i].seq >= seq)
+                        return mf_snap_fail(r, "timer heap out of order");
+        if (d->n && d->h[0].seq >= seq)
+                return mf_snap_fail(r, "timer heap out of order");
+        d->seq = seq;
+        return true;
+}

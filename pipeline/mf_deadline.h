@@ -14,6 +14,7 @@
 #define MF_DEADLINE_H
 
 #include "mf_common.h"
+#include "mf_snapshot.h"
 
 typedef struct {
         mf_instant_t at;
@@ -36,6 +37,11 @@ void mf_deadlines_destroy(mf_deadlines_t *d);
 mf_err_t mf_deadlines_push(mf_deadlines_t *d, mf_timer_t t);
 /* Takes the earliest timer due at or before `now`; false when none is. */
 bool mf_deadlines_pop_due(mf_deadlines_t *d, mf_instant_t now, mf_timer_t *out);
+/* Snapshots (mf_snapshot.h): the heap as it is, so that equal instants keep
+ * their order. Loading needs an empty heap; false (and r marked bad) on a
+ * malformed snapshot or ENOMEM. Timers' slots are the caller's to check. */
+void mf_deadlines_save(const mf_deadlines_t *d, mf_snap_writer_t *w);
+bool mf_deadlines_load(mf_deadlines_t *d, mf_snap_reader_t *r);
 static inline size_t mf_deadlines_count(const mf_deadlines_t *d) {
         return d->n;
 }

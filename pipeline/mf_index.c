@@ -162,3 +162,37 @@ mf_err_t mf_seen_sweep(mf_seen_t *s, mf_date_t first_kept) {
 size_t mf_seen_bytes(const mf_seen_t *s) {
         return (size_t)s->cap * sizeof(mf_seen_entry_t);
 }
+
+void mf_seen_save(const mf_seen_t *s, mf_snap_writer_t *w) {
+        mf_snap_u32(w, s->len);
+        for (uint32_t i = 0; i < s->cap; i++)
+                if (s->e[i].a)
+                        mf_snap_put(w, &s->e[i], sizeof(s->e[i]));
+}
+
+bool mf_seen_load(mf_seen_t *s, mf_snap_reader_t *r) {
+        if (s->cap)
+                return mf_snap_fail(r, "event id set not empty");
+        uint32_t len = mf_snap_get_u32(r);
+        if (r->bad)
+                return false;
+        if ((uint64_t)len * sizeof(mf_seen_entry_t) > r->left)
+                return mf_snap_fail(r, "event id count beyond the snapshot");
+        uint32_t cap = 1024;
+        while ((uint64_t)(len + 1) * 4 > (uint64_t)cap * 3)
+                cap *= 2;
+        if (!(s->e = calloc(cap, sizeof(*s->e))))
+                return mf_snap_fail(r, "out of memory");
+        s->cap = cap;
+        for (uint32_t i = 0; i < len; i++) {
+                mf_seen_entry_t e;
+                if (!mf_snap_get(r, &e, sizeof(e)))
+                        return false;
+                mf_seen_entry_t *slot = seen_slot(s->e, s->cap, e.a, e.b);
+                if (e.a == 0 || slot->a)
+                        return mf_snap_fail(r, "event id set malformed");
+                *slot = e;
+                s->len++;
+        }
+        return true;
+}

@@ -17,6 +17,7 @@
 #define MF_INDEX_H
 
 #include "mf_common.h"
+#include "mf_snapshot.h"
 
 #define MF_INDEX_NONE UINT32_MAX
 
@@ -60,5 +61,9 @@ bool mf_seen_contains(const mf_seen_t *s, mf_str_t id);
 /* Drops every id dated before first_kept. */
 mf_err_t mf_seen_sweep(mf_seen_t *s, mf_date_t first_kept);
 size_t mf_seen_bytes(const mf_seen_t *s);
+/* Snapshots (mf_snapshot.h): the live entries. Loading needs an empty set;
+ * false (and r marked bad) on a malformed snapshot or ENOMEM. */
+void mf_seen_save(const mf_seen_t *s, mf_snap_writer_t *w);
+bool mf_seen_load(mf_seen_t *s, mf_snap_reader_t *r);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <xxhash.h>
 
 #include "mf_rereferral.h"
 #include "mf_time.h"
@@ -774,4 +775,85 @@ size_t mf_pipeline_state_bytes(const mf_pipeline_t *p) {
         for (size_t i = 0; i < p->nstores; i++)
                 n += mf_store_bytes(p->stores[i]);
         return n;
+}
+
+/* ---- snapshots ---- */
+
+static uint64_t hash_more(uint64_t h, const void *p, size_t n) {
+        return XXH3_64bits_withSeed(p, n, h);
+}
+
+/* What a saved state depends on besides the events: the alert leads (timers
+ * were set with them) and the calendar (deadlines were counted with it). */
+static uint64_t settings_hash(const mf_pipeline_t *p) {
+        int64_t leads[3] = {p->leads.decision_due_soon_ms,
+                            p->leads.assessment_due_soon_wd, p->leads.icpc_due_soon_wd};
+        uint64_t h = hash_more(0, leads, sizeof(leads));
+        const mf_calendar_t *cal = p->conf.calendar;
+        uint64_t n = cal ? mf_calendar_holiday_count(cal) : 0;
+        h = hash_more(h, &n, sizeof(n));
+        if (n)
+                for (mf_date_t d = mf_calendar_first_holiday(cal);
+                     d <= mf_calendar_last_holiday(cal); d++)
+                        if (!mf_calendar_is_working_day(cal, d))
+                                h = hash_more(h, &d, sizeof(d));
+        return h;
+}
+
+void mf_pipeline_save(const mf_pipeline_t *p, mf_snap_writer_t *w) {
+        mf_snap_u64(w, settings_hash(p));
+        mf_snap_i64(w, p->now);
+        mf_snap_i64(w, p->today);
+        mf_snap_i64(w, p->last_sweep);
+        mf_snap_i64(w, p->oldest);
+        mf_snap_u64(w, p->nstores);
+        for (size_t i = 0; i < p->nstores; i++) {
+                mf_snap_str(w, mf_str(p->stores[i]->la, strlen(p->stores[i]->la)));
+                mf_store_save(p->stores[i], w);
+        }
+}
+
+static bool date_ok(int64_t d) {
+        return d == MF_DATE_NONE || (d >= INT32_MIN && d <= INT32_MAX);
+}
+
+bool mf_pipeline_load(mf_pipeline_t *p, mf_snap_reader_t *r) {
+        for (size_t i = 0; i < p->nstores; i++)
+                if (!mf_store_empty(p->stores[i]))
+                        return mf_snap_fail(r, "the pipeline has taken records already");
+        if (mf_snap_get_u64(r) != settings_hash(p) && !r->bad)
+                return mf_snap_fail(r, "made with other alert leads or another calendar");
+        int64_t now = mf_snap_get_i64(r), today = mf_snap_get_i64(r),
+                last_sweep = mf_snap_get_i64(r), oldest = mf_snap_get_i64(r);
+        uint64_t nstores = mf_snap_get_u64(r);
+        if (r->bad)
+                return false;
+        if (!date_ok(today) || !date_ok(last_sweep) || !date_ok(oldest) ||
+            (now == MF_INSTANT_NONE) != (today == MF_DATE_NONE) || nstores > r->left)
+                return mf_snap_fail(r, "clock out of range");
+        for (uint64_t i = 0; i < nstores; i++) {
+                bool null;
+                mf_str_t la = mf_snap_get_str(r, &null);
+                if (r->bad)
+                        return false;
+                if (null || la.len == 0 || la.len > MF_LA_MAX)
+                        return mf_snap_fail(r, "authority code malformed");
+                mf_store_t *st = get_store(p, la, NULL);
+                if (!st)
+                        return mf_snap_fail(r, "out of memory");
+                if (!mf_store_load(st, r))
+                        return false;
+        }
+        p->now = now;
+        p->today = (mf_date_t)today;
+        p->horizon = mf_horizon_first(p->today);
+        p->last_sweep = (mf_date_t)last_sweep;
+        p->oldest = (mf_date_t)oldest;
+        p->next_due = INT64_MAX;
+        for (size_t i = 0; i < p->nstores; i++) {
+                p->due[i] = earliest(&p->stores[i]->timers);
+                if (p->due[i] < p->next_due)
+                        p->next_due = p->due[i];
+        }
+        return true;
 }

@@ -21,6 +21,7 @@
 
 #include "mf_calendar.h"
 #include "mf_output.h"
+#include "mf_snapshot.h"
 
 #define MF_HORIZON_MONTHS 24
 #define MF_SWEEP_DAYS     28
@@ -137,6 +138,14 @@ mf_err_t mf_pipeline_trend(mf_pipeline_t *p, mf_str_t la, mf_date_t as_of, int m
                            mf_month_t *out);
 
 const mf_pipeline_stats_t *mf_pipeline_stats(const mf_pipeline_t *p);
+/* The pipeline's part of a snapshot (mf_snapshot.h): the clock and every
+ * authority's store. The alert leads and the calendar are not saved, only a
+ * hash of them: a snapshot loads only under the same ones. Statistics and
+ * populations are not state and are not saved. Loading needs a pipeline
+ * that has taken no record; false (and r marked bad) when it cannot. */
+void mf_pipeline_save(const mf_pipeline_t *p, mf_snap_writer_t *w);
+bool mf_pipeline_load(mf_pipeline_t *p, mf_snap_reader_t *r);
+
 /* Bytes of state held (approximate; for memory figures). */
 size_t mf_pipeline_state_bytes(const mf_pipeline_t *p);
 

@@ -121,3 +121,90 @@ void mf_slab_release(mf_slab_t *s, uint32_t slot) {
         }
         s->freelist[s->nfree++] = slot;
 }
+
+/* ---- snapshots ---- */
+
+#define SLAB_RECORD_MAX 256
+
+void mf_slab_save(const mf_slab_t *s, const size_t *str_offs, size_t nstr,
+                  mf_snap_writer_t *w) {
+        mf_snap_u32(w, (uint32_t)s->elsize);
+        mf_snap_u32(w, s->len);
+        mf_snap_u32(w, s->nfree);
+        mf_snap_put(w, s->freelist, sizeof(*s->freelist) * s->nfree);
+        char rec[SLAB_RECORD_MAX];
+        for (uint32_t slot = 0; slot < s->len && w->err == MF_OK; slot++) {
+                memcpy(rec, mf_slab_at(s, slot), s->elsize);
+                /* Pointers mean nothing in another process: the strings
+                 * follow the record instead. */
+                for (size_t i = 0; i < nstr; i++)
+                        memset(rec + str_offs[i], 0, sizeof(const char *));
+                mf_snap_put(w, rec, s->elsize);
+                for (size_t i = 0; i < nstr; i++) {
+                        const char *h;
+                        memcpy(&h, (const char *)mf_slab_at(s, slot) + str_offs[i],
+                               sizeof(h));
+                        mf_snap_handle(w, h);
+                }
+        }
+}
+
+static uint32_t pow2_at_least(uint32_t n, uint32_t min) {
+        uint32_t c = min;
+        while (c < n && c < (UINT32_C(1) << 31))
+                c *= 2;
+        return c;
+}
+
+bool mf_slab_load(mf_slab_t *s, const size_t *str_offs, size_t nstr, mf_strpool_t *sp,
+                  mf_snap_reader_t *r) {
+        if (s->len || s->elsize > SLAB_RECORD_MAX)
+                return mf_snap_fail(r, "slab not empty");
+        if (mf_snap_get_u32(r) != s->elsize)
+                return mf_snap_fail(r, "record size differs");
+        uint32_t len = mf_snap_get_u32(r), nfree = mf_snap_get_u32(r);
+        if (r->bad)
+                return false;
+        /* Each slot takes at least its record's bytes: a length the rest of
+         * the snapshot cannot hold is corrupt, not a reason to allocate. */
+        if (nfree > len || (uint64_t)len * s->elsize > r->left ||
+            (uint64_t)nfree * sizeof(uint32_t) > r->left)
+                return mf_snap_fail(r, "slab length beyond the snapshot");
+        if (len) {
+                uint32_t cap = pow2_at_least(len, 64);
+                if (!(s->data = malloc((size_t)cap * s->elsize)))
+                        return mf_snap_fail(r, "out of memory");
+                s->cap = cap;
+        }
+        if (nfree) {
+                uint32_t cap = pow2_at_least(nfree, 64);
+                if (!(s->freelist = malloc(sizeof(uint32_t) * cap)))
+                        return mf_snap_fail(r, "out of memory");
+                s->freecap = cap;
+                if (!mf_snap_get(r, s->freelist, sizeof(uint32_t) * nfree))
+                        return false;
+                for (uint32_t i = 0; i < nfree; i++)
+                        if (s->freelist[i] >= len)
+                                return mf_snap_fail(r, "free slot out of range");
+                s->nfree = nfree;
+        }
+        for (uint32_t slot = 0; slot < len; slot++) {
+                char *rec = mf_slab_at(s, slot);
+                if (!mf_snap_get(r, rec, s->elsize))
+                        return false;
+                for (size_t i = 0; i < nstr; i++)
+                        memset(rec + str_offs[i], 0, sizeof(const char *));
+                s->len = slot + 1; /* what the pool holds is released with it */
+                for (size_t i = 0; i < nstr; i++) {
+                        bool null;
+                        mf_str_t str = mf_snap_get_str(r, &null);
+                        if (r->bad)
+                                return false;
+                        const char *h = NULL;
+                        if (!null && !(h = mf_strpool_put(sp, str)))
+                                return mf_snap_fail(r, "out of memory");
+                        memcpy(rec + str_offs[i], &h, sizeof(h));
+                }
+        }
+        return true;
+}

@@ -14,6 +14,7 @@
 #define MF_POOL_H
 
 #include "mf_common.h"
+#include "mf_snapshot.h"
 
 #define MF_SLOT_NONE UINT32_MAX
 
@@ -56,6 +57,15 @@ void mf_slab_release(mf_slab_t *s, uint32_t slot);
 static inline void *mf_slab_at(const mf_slab_t *s, uint32_t slot) {
         return s->data + (size_t)slot * s->elsize;
 }
+/* Snapshots (mf_snapshot.h): every slot, live or free, and the free list in
+ * its order, so that slot numbers come back as they were. The fields at
+ * str_offs are string handles: saved as strings, loaded into sp. */
+void mf_slab_save(const mf_slab_t *s, const size_t *str_offs, size_t nstr,
+                  mf_snap_writer_t *w);
+/* Into an empty slab; false (and r marked bad) on a malformed snapshot or
+ * ENOMEM. */
+bool mf_slab_load(mf_slab_t *s, const size_t *str_offs, size_t nstr, mf_strpool_t *sp,
+                  mf_snap_reader_t *r);
 static inline uint32_t mf_slab_live(const mf_slab_t *s) {
         return s->len - s->nfree;
 }

@@ -397,3 +397,104 @@ size_t mf_store_bytes(const mf_store_t *st) {
                      mf_index_bytes(&st->items[k].ix);
         return n;
 }
+
+/* ---- snapshots ---- */
+
+/* The string handles of each record type, after its id. */
+static const size_t child_strs[] = {offsetof(mf_child_t, id)};
+static const size_t item_strs[MF_ITEM__COUNT][2] = {
+    {offsetof(mf_contact_t, id)},
+    {offsetof(mf_referral_t, id), offsetof(mf_referral_t, contact_id)},
+    {offsetof(mf_assessment_t, id), offsetof(mf_assessment_t, referral_id)},
+    {offsetof(mf_s47_t, id), offsetof(mf_s47_t, referral_id)}};
+static const size_t item_nstrs[MF_ITEM__COUNT] = {1, 2, 2, 2};
+
+void mf_store_save(const mf_store_t *st, mf_snap_writer_t *w) {
+        mf_snap_u64(w, st->seq);
+        mf_snap_u32(w, st->stamp);
+        mf_snap_u32(w, st->timer_stamps);
+        mf_snap_u32(w, st->nsources);
+        for (unsigned i = 1; i < st->nsources; i++)
+                mf_snap_handle(w, st->sources[i]);
+        mf_slab_save(&st->children.slab, child_strs, 1, w);
+        for (int k = 0; k < MF_ITEM__COUNT; k++)
+                mf_slab_save(&st->items[k].slab, item_strs[k], item_nstrs[k], w);
+        mf_seen_save(&st->seen, w);
+        mf_deadlines_save(&st->timers, w);
+}
+
+static bool slot_ok(uint32_t slot, const mf_slab_t *s) {
+        return slot == MF_SLOT_NONE || slot < s->len;
+}
+
+/* Every slot a record names is one its table has: a damaged snapshot must
+ * fail here, not index past a slab later. */
+static bool check_links(const mf_store_t *st) {
+        const mf_slab_t *children = &st->children.slab;
+        const mf_slab_t *refs = &st->items[MF_ITEM_REFERRAL].slab;
+        for (uint32_t s = 0; s < children->len; s++)
+                if (!slot_ok(mf_store_child(st, s)->referrals, refs))
+                        return false;
+        for (uint32_t s = 0; s < refs->len; s++) {
+                const mf_referral_t *r = mf_store_item(st, MF_ITEM_REFERRAL, s);
+                if (!slot_ok(r->next, refs))
+                        return false;
+        }
+        for (int k = 0; k < MF_ITEM__COUNT; k++)
+                for (uint32_t s = 0; s < st->items[k].slab.len; s++)
+                        if (!slot_ok(*child_field((mf_store_t *)st, (mf_item_kind_t)k, s),
+                                     children))
+                                return false;
+        for (size_t i = 0; i < st->timers.n; i++) {
+                const mf_timer_t *t = &st->timers.h[i];
+                if (t->item >= MF_ITEM__COUNT || t->slot >= st->items[t->item].slab.len)
+                        return false;
+        }
+        return true;
+}
+
+bool mf_store_empty(const mf_store_t *st) {
+        bool empty = st->nsources == 1 && st->seq == 0 && st->seen.len == 0 &&
+                     st->timers.n == 0 && st->children.slab.len == 0;
+        for (int k = 0; k < MF_ITEM__COUNT; k++)
+                empty = empty && st->items[k].slab.len == 0;
+        return empty;
+}
+
+bool mf_store_load(mf_store_t *st, mf_snap_reader_t *r) {
+        if (!mf_store_empty(st))
+                return mf_snap_fail(r, "store not empty");
+        st->seq = mf_snap_get_u64(r);
+        st->stamp = mf_snap_get_u32(r);
+        st->timer_stamps = mf_snap_get_u32(r);
+        uint32_t nsources = mf_snap_get_u32(r);
+        if (r->bad)
+                return false;
+        if (nsources < 1 || nsources > MF_SOURCE_MAX + 1)
+                return mf_snap_fail(r, "source count out of range");
+        for (; st->nsources < nsources; st->nsources++) {
+                bool null;
+                mf_str_t code = mf_snap_get_str(r, &null);
+                if (r->bad)
+                        return false;
+                if (null ||
+                    !(st->sources[st->nsources] = mf_strpool_put(st->strings, code)))
+                        return mf_snap_fail(r, null ? "source code missing"
+                                                    : "out of memory");
+        }
+        if (!mf_slab_load(&st->children.slab, child_strs, 1, st->strings, r))
+                return false;
+        for (int k = 0; k < MF_ITEM__COUNT; k++)
+                if (!mf_slab_load(&st->items[k].slab, item_strs[k], item_nstrs[k],
+                                  st->strings, r))
+                        return false;
+        if (!mf_seen_load(&st->seen, r) || !mf_deadlines_load(&st->timers, r))
+                return false;
+        if (!check_links(st))
+                return mf_snap_fail(r, "a record names a slot out of range");
+        /* The indexes are not saved: they follow from the records. */
+        bool ok = reindex(&st->children) == MF_OK;
+        for (int k = 0; ok && k < MF_ITEM__COUNT; k++)
+                ok = reindex(&st->items[k]) == MF_OK;
+        return ok || mf_snap_fail(r, "out of memory");
+}

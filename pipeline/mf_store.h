@@ -184,4 +184,12 @@ size_t mf_store_count(const mf_store_t *st, mf_item_kind_t k);
 size_t mf_store_children(const mf_store_t *st);
 size_t mf_store_bytes(const mf_store_t *st);
 
+/* Snapshots (mf_snapshot.h): everything but the authority's code, which the
+ * pipeline writes first. Loading needs a store that has taken no event;
+ * false (and r marked bad) on a malformed snapshot or ENOMEM. */
+void mf_store_save(const mf_store_t *st, mf_snap_writer_t *w);
+/* Whether the store has taken no event (it may have a population). */
+bool mf_store_empty(const mf_store_t *st);
+bool mf_store_load(mf_store_t *st, mf_snap_reader_t *r);
+
 #endif
