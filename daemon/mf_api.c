@@ -342,6 +342,33 @@ static void gauge(mf_buf_t *b, const char *name, const char *help, double v) {
         mf_expo_sample(b, name, NULL, 0, v);
 }
 
+/* Only with snapshot_dir set: without it there is nothing to say. */
+static void snapshot_metrics(mf_buf_t *b, const mf_run_t *r) {
+        const mf_snapshots_t *s = &r->snap;
+        if (!r->cfg->snapshot_dir[0])
+                return;
+        mf_expo_family(b, "mashflow_snapshots_total", "counter",
+                       "Partition snapshot files written, or that could not be.");
+        mf_label_t w[] = {{"result", "written"}}, f[] = {{"result", "failed"}};
+        mf_expo_sample(b, "mashflow_snapshots_total", w, 1, (double)s->written);
+        mf_expo_sample(b, "mashflow_snapshots_total", f, 1, (double)s->failed);
+        gauge(b, "mashflow_snapshot_writable",
+              "0 while snapshots cannot be written (restores replay the input log "
+              "meanwhile), else 1.",
+              !s->failing);
+        gauge(b, "mashflow_snapshot_bytes", "Size of the last snapshot file written.",
+              (double)s->bytes);
+        mf_expo_family(b, "mashflow_snapshot_restores_total", "counter",
+                       "Partition restores by how they started: from a snapshot, from "
+                       "the log with a snapshot refused (damaged, another build, past "
+                       "the committed offset), or from the log with none.");
+        mf_label_t lo[] = {{"result", "loaded"}}, re[] = {{"result", "refused"}},
+                   no[] = {{"result", "none"}};
+        mf_expo_sample(b, "mashflow_snapshot_restores_total", lo, 1, (double)s->loaded);
+        mf_expo_sample(b, "mashflow_snapshot_restores_total", re, 1, (double)s->refused);
+        mf_expo_sample(b, "mashflow_snapshot_restores_total", no, 1, (double)s->absent);
+}
+
 static void process_metrics(mf_buf_t *b, const mf_run_t *r) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -476,6 +503,7 @@ static void pipeline_metrics(mf_buf_t *b, mf_run_t *r) {
                 mf_label_t l[] = {{"topic", r->parts[i]->topic}, {"partition", pbuf}};
                 mf_expo_sample(b, "mashflow_partition_live", l, 2, r->parts[i]->live);
         }
+        snapshot_metrics(b, r);
         mf_expo_family(b, "mashflow_consumer_lag_records", "gauge",
                        "Records in an assigned partition not yet processed (from the "
                        "high watermark last fetched).");
@@ -608,6 +636,12 @@ static void readyz(mf_api_t *a, mf_http_resp_t *resp) {
         else {
                 resp->status = 200;
                 mf_buf_printf(&resp->body, "ready: %zu partitions live\n", r->nparts);
+                /* Ready all the same: snapshots only shorten restores. */
+                if (r->snap.failing)
+                        mf_buf_printf(&resp->body,
+                                      "degraded: snapshots cannot be written (%s); "
+                                      "restores replay the input log\n",
+                                      r->snap.error);
         }
 }
 

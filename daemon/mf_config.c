@@ -74,6 +74,11 @@ static const prop_t props[] = {
      "mashflow)"},
     {"pipeline", "population_file", T_STR, OFF(population_file), "", 0, 0, NULL,
      "CSV la,population_0_17 for rates per 10,000 (empty: no rates)"},
+    {"pipeline", "snapshot_dir", T_STR, OFF(snapshot_dir), "", 0, 0, NULL,
+     "directory for partition snapshots, which shorten a restore (empty: none; every "
+     "restore replays the input log from the horizon)"},
+    {"pipeline", "snapshot_interval_s", T_INT, OFF(snapshot_interval_s), "300", 1, 86400,
+     NULL, "seconds between snapshots of the live partitions, taken after a commit"},
     {"alerts", "decision_due_soon_minutes", T_INT, OFF(decision_due_soon_minutes), "240",
      0, 10080, NULL, "due_soon lead for contact decisions, minutes before due"},
     {"alerts", "assessment_due_soon_wd", T_INT, OFF(assessment_due_soon_wd), "40", 0, 45,

@@ -54,6 +54,8 @@ typedef struct {
         /* [pipeline] */
         char *calendar_file;
         char *population_file;
+        char *snapshot_dir; /* "": no snapshots */
+        int64_t snapshot_interval_s;
         /* [alerts] */
         int64_t decision_due_soon_minutes;
         int64_t assessment_due_soon_wd;

@@ -44,6 +44,8 @@
 #include "mf_http.h"
 #include "mf_log.h"
 #include "mf_notify.h"
+#include "mf_snapfile.h"
+#include "mf_snapshot.h"
 #include "mf_time.h"
 
 #define KAFKA_TIMEOUT_MS 30000
@@ -269,6 +271,25 @@ static void free_part(part_t *p) {
         free(p);
 }
 
+/* A fresh pipeline for a partition, its clock at the processing clock. */
+static mf_pipeline_t *part_pipeline(mf_run_t *r, part_t *p) {
+        mf_alert_leads_t leads = {r->cfg->decision_due_soon_minutes * 60000,
+                                  (int32_t)r->cfg->assessment_due_soon_wd,
+                                  (int32_t)r->cfg->icpc_due_soon_wd};
+        mf_pipeline_conf_t conf = {
+            .calendar = r->cal, .sink = sink, .opaque = p, .leads = &leads};
+        mf_pipeline_t *pl = mf_pipeline_new(&conf);
+        char err[512];
+        if (pl && r->population &&
+            mf_population_load(pl, r->population, err, sizeof(err)) != MF_OK) {
+                mf_pipeline_free(pl);
+                return NULL;
+        }
+        if (pl)
+                mf_pipeline_tick(pl, mf_run_clock(r));
+        return pl;
+}
+
 static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
         part_t *p = calloc(1, sizeof(*p));
         if (!p)
@@ -276,20 +297,11 @@ static part_t *new_part(mf_run_t *r, const char *topic, int32_t partition) {
         p->run = r;
         p->topic = strdup(topic);
         p->partition = partition;
-        mf_alert_leads_t leads = {r->cfg->decision_due_soon_minutes * 60000,
-                                  (int32_t)r->cfg->assessment_due_soon_wd,
-                                  (int32_t)r->cfg->icpc_due_soon_wd};
-        mf_pipeline_conf_t conf = {
-            .calendar = r->cal, .sink = sink, .opaque = p, .leads = &leads};
-        p->pipeline = mf_pipeline_new(&conf);
-        char err[512];
-        if (!p->topic || !p->pipeline ||
-            (r->population &&
-             mf_population_load(p->pipeline, r->population, err, sizeof(err)) != MF_OK)) {
+        p->snapshot = -1;
+        if (!p->topic || !(p->pipeline = part_pipeline(r, p))) {
                 free_part(p);
                 return NULL;
         }
-        mf_pipeline_tick(p->pipeline, mf_run_clock(r));
         return p;
 }
 
@@ -320,6 +332,66 @@ static void notify_progress(mf_run_t *r) {
         for (int t = 0; t < r->cfg->n_input_topics; t++)
                 np.restored += r->restored[t];
         mf_notify_progress(&np);
+}
+
+/* Loads a partition's snapshot, if it has a usable one: its offset, from
+ * which the log is replayed up to the committed offset. -1 otherwise, with
+ * the pipeline as fresh as before (a failed load's part-state is dropped). */
+static int64_t restore_snapshot(mf_run_t *r, part_t *p, int64_t low) {
+        mf_buf_t buf;
+        mf_buf_init(&buf);
+        char why[300] = "";
+        int64_t at = -1;
+        int rc = mf_snapfile_read(r->cfg->snapshot_dir, p->topic, p->partition, &buf, why,
+                                  sizeof(why));
+        mf_snapshot_meta_t meta;
+        if (rc == 1) {
+                r->snap.absent++;
+                mf_log_info("source", "partition snapshot none topic=%s partition=%d",
+                            p->topic, (int)p->partition);
+        } else if (rc == 0 && mf_snapshot_peek(buf.data, buf.len, &meta, why,
+                                               sizeof(why)) == MF_OK) {
+                if (!mf_str_eq(meta.build, MF_STR_LIT(MF_VERSION)))
+                        snprintf(why, sizeof(why), "written by mashflow %.*s",
+                                 (int)meta.build.len, meta.build.ptr);
+                else if (!mf_str_eq(meta.topic, mf_str(p->topic, strlen(p->topic))) ||
+                         meta.partition != p->partition)
+                        snprintf(why, sizeof(why), "written for another partition");
+                else if (meta.offset > p->committed)
+                        snprintf(why, sizeof(why),
+                                 "its offset %lld is past the committed offset",
+                                 (long long)meta.offset);
+                else if (meta.offset < low)
+                        snprintf(why, sizeof(why),
+                                 "the log no longer holds the records after its offset "
+                                 "%lld (it starts at %lld)",
+                                 (long long)meta.offset, (long long)low);
+                else if (mf_snapshot_load(p->pipeline, buf.data, buf.len, &meta, why,
+                                          sizeof(why)) == MF_OK)
+                        at = meta.offset;
+                else {
+                        mf_pipeline_free(p->pipeline);
+                        p->pipeline = part_pipeline(r, p);
+                }
+        }
+        if (at >= 0) {
+                r->snap.loaded++;
+                p->snapshot = at;
+                mf_pipeline_tick(p->pipeline, mf_run_clock(r)); /* muted: not live yet */
+                mf_log_info("source",
+                            "partition snapshot loaded topic=%s partition=%d offset=%lld "
+                            "records_to_replay=%lld",
+                            p->topic, (int)p->partition, (long long)at,
+                            (long long)(p->committed - at));
+        } else if (rc != 1) {
+                r->snap.refused++;
+                mf_log_warn("source",
+                            "partition snapshot refused topic=%s partition=%d: %s: "
+                            "replaying the input log instead",
+                            p->topic, (int)p->partition, why);
+        }
+        mf_buf_destroy(&buf);
+        return at;
 }
 
 /* Builds state for newly assigned partitions: from the horizon's first day
@@ -372,11 +444,27 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
                     tp->topic, (int)tp->partition, (long long)p->committed,
                     (long long)start, (long long)low, (long long)high);
                 /* Live at once when no retained record precedes the committed
-                 * offset; otherwise once the records before it are replayed. */
-                if (p->committed < 0 || (start >= 0 && start >= p->committed) ||
-                    low >= p->committed || high == 0)
+                 * offset; otherwise once the records before it are replayed,
+                 * from a snapshot's offset if there is a usable one. */
+                bool nothing = p->committed < 0 ||
+                               (start >= 0 && start >= p->committed) ||
+                               low >= p->committed || high == 0;
+                int64_t snap = -1;
+                if (!nothing && r->cfg->snapshot_dir[0] && p->pipeline)
+                        snap = restore_snapshot(r, p, low);
+                if (snap >= 0)
+                        start = snap;
+                if (!p->pipeline) {
+                        mf_log_error("source", "out of memory building partition state");
+                        free_part(p);
+                        r->exit_code = 1;
+                        uv_stop(r->loop);
+                        return;
+                }
+                if (nothing || snap == p->committed)
                         go_live(p, p->committed < 0 ? "no committed offset"
-                                                    : "nothing to restore");
+                                   : nothing        ? "nothing to restore"
+                                                    : "restored from a snapshot");
                 else
                         mf_log_info(
                             "source",
@@ -409,6 +497,7 @@ static void assign(mf_run_t *r, rd_kafka_topic_partition_list_t *parts) {
 }
 
 static void commit_batch(mf_run_t *r);
+static void snapshot_round(mf_run_t *r, bool sync);
 
 static void revoke_all(mf_run_t *r) {
         for (size_t i = 0; i < r->nparts; i++) {
@@ -430,8 +519,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 assign(r, parts);
         } else {
-                /* Commit what was processed before giving the partitions up. */
+                /* Commit what was processed before giving the partitions up,
+                 * and keep a snapshot in case they come back. */
                 commit_batch(r);
+                snapshot_round(r, true); /* none if a round is being written */
                 revoke_all(r);
         }
 }
@@ -620,6 +711,153 @@ static void commit_apply(mf_run_t *r, commit_job_t *j) {
         rd_kafka_topic_partition_list_destroy(j->offsets);
 }
 
+/* ---- snapshots ----
+ *
+ * After a commit, at most once an interval, every live partition whose
+ * state is exactly its committed offset (nothing processed past it, so not
+ * ahead of what Kafka holds) is serialised on the loop and written on the
+ * thread pool. A write that fails (a full or read-only disk) costs nothing
+ * but restore time: the log says so once, /readyz and the metrics while it
+ * lasts, and the next round tries again. */
+
+typedef struct {
+        char *topic;
+        int32_t partition;
+        int64_t offset;
+        mf_buf_t data;
+        bool ok;
+} snap_item_t;
+
+typedef struct {
+        uv_work_t work;
+        mf_run_t *run;
+        snap_item_t *items;
+        size_t n;
+        char error[256]; /* the first failure */
+} snap_job_t;
+
+static void snap_work(uv_work_t *w) {
+        snap_job_t *j = w->data;
+        const char *dir = j->run->cfg->snapshot_dir;
+        if (mf_snapfile_prepare(dir, j->error, sizeof(j->error)) != 0)
+                return;
+        for (size_t i = 0; i < j->n; i++) {
+                snap_item_t *it = &j->items[i];
+                if (mf_snapfile_write(dir, it->topic, it->partition, it->data.data,
+                                      it->data.len, j->error, sizeof(j->error)) != 0)
+                        return; /* a full or read-only disk fails them all alike */
+                it->ok = true;
+        }
+}
+
+static void snap_job_free(snap_job_t *j) {
+        for (size_t i = 0; i < j->n; i++) {
+                free(j->items[i].topic);
+                mf_buf_destroy(&j->items[i].data);
+        }
+        free(j->items);
+        free(j);
+}
+
+static void snap_after(uv_work_t *w, int status) {
+        snap_job_t *j = w->data;
+        mf_run_t *r = j->run;
+        (void)status;
+        r->snap.writing = false;
+        size_t ok = 0;
+        for (size_t i = 0; i < j->n; i++) {
+                snap_item_t *it = &j->items[i];
+                if (!it->ok)
+                        continue;
+                ok++;
+                r->snap.bytes = it->data.len;
+                part_t *p = find_part(r, it->topic, it->partition);
+                if (p)
+                        p->snapshot = it->offset;
+        }
+        r->snap.written += ok;
+        r->snap.failed += j->n - ok;
+        if (ok < j->n) {
+                if (!r->snap.failing)
+                        mf_log_warn("snapshot",
+                                    "snapshots cannot be written (%s): restores will "
+                                    "replay the input log until they can",
+                                    j->error);
+                else
+                        mf_log_debug("snapshot", "still cannot write snapshots (%s)",
+                                     j->error);
+                snprintf(r->snap.error, sizeof(r->snap.error), "%s", j->error);
+                r->snap.failing = true;
+        } else {
+                if (r->snap.failing)
+                        mf_log_info("snapshot", "snapshots written again to %s",
+                                    r->cfg->snapshot_dir);
+                r->snap.failing = false;
+                r->snap.error[0] = '\0';
+                mf_log_debug("snapshot", "%zu partition snapshots written", ok);
+        }
+        snap_job_free(j);
+}
+
+/* Snapshots of the partitions whose state stands at their committed offset
+ * and has moved since their last snapshot. sync: written before returning
+ * (a stop, a revoke); else on the thread pool. */
+static void snapshot_round(mf_run_t *r, bool sync) {
+        if (!r->cfg->snapshot_dir[0] || r->snap.writing)
+                return;
+        r->snap.last_round_ms = mf_run_wall_ms();
+        snap_job_t *j = calloc(1, sizeof(*j));
+        if (j && r->nparts && !(j->items = calloc(r->nparts, sizeof(*j->items)))) {
+                free(j);
+                j = NULL;
+        }
+        if (!j) {
+                mf_log_warn("snapshot", "out of memory: no snapshots this round");
+                return;
+        }
+        j->run = r;
+        for (size_t i = 0; i < r->nparts; i++) {
+                part_t *p = r->parts[i];
+                if (!p->live || p->committed < 0 || p->next_offset != p->committed ||
+                    p->committed == p->snapshot)
+                        continue;
+                snap_item_t *it = &j->items[j->n];
+                mf_buf_init(&it->data);
+                mf_snapshot_meta_t meta = {MF_STR_LIT(MF_VERSION),
+                                           mf_str(p->topic, strlen(p->topic)),
+                                           p->partition, p->committed};
+                if (!(it->topic = strdup(p->topic)) ||
+                    mf_snapshot_write(p->pipeline, &meta, &it->data) != MF_OK) {
+                        free(it->topic);
+                        mf_buf_destroy(&it->data);
+                        mf_log_warn("snapshot",
+                                    "out of memory: no snapshot of topic=%s partition=%d",
+                                    p->topic, (int)p->partition);
+                        continue;
+                }
+                it->partition = p->partition;
+                it->offset = p->committed;
+                j->n++;
+        }
+        if (!j->n) {
+                snap_job_free(j);
+                return;
+        }
+        j->work.data = j;
+        r->snap.writing = true;
+        if (sync || uv_queue_work(r->loop, &j->work, snap_work, snap_after) != 0) {
+                snap_work(&j->work);
+                snap_after(&j->work, 0);
+        }
+}
+
+static void snapshot_due(mf_run_t *r) {
+        if (!r->stopping && r->cfg->snapshot_dir[0] &&
+            mf_run_wall_ms() - r->snap.last_round_ms >=
+                (uint64_t)r->cfg->snapshot_interval_s * 1000)
+                snapshot_round(r, false);
+}
+
 /* Commits the open batch before returning: for a revoke and the stop, which
  * must not give partitions up before their outputs are committed. */
 static void commit_batch(mf_run_t *r) {
@@ -641,8 +879,11 @@ static void commit_after(uv_work_t *w, int status) {
         mf_run_t *r = j->run;
         (void)status; /* only uv_cancel gives an error, and it is never called */
         r->committing = false;
+        bool done = j->outcome == COMMIT_DONE;
         commit_apply(r, j);
         free(j);
+        if (done)
+                snapshot_due(r);
         on_producer_events(r);
         if (!r->stopping)
                 uv_idle_start(&r->more, on_more); /* input waited for the commit */
@@ -1293,7 +1534,8 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uv_signal_start(&r.sighup, on_hup, SIGHUP);
         if (mf_notify_watchdog_start(r.loop) != 0)
                 goto out;
-        r.last_indicators_ms = r.started_ms = r.last_tick_ms = mf_run_wall_ms();
+        r.last_indicators_ms = r.started_ms = r.last_tick_ms = r.snap.last_round_ms =
+            mf_run_wall_ms();
         if (start_http(&r) != 0)
                 goto out;
 
@@ -1309,9 +1551,10 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
 
         /* Stopping: finish the batch, leave the group, deliver everything. */
         __atomic_store_n(&r.stopping, true, __ATOMIC_RELEASE);
-        while (r.committing || r.initialising)
+        while (r.committing || r.initialising || r.snap.writing)
                 uv_run(r.loop, UV_RUN_ONCE);
         commit_batch(&r);
+        snapshot_round(&r, true); /* the next start restores without replaying */
         rd_kafka_consumer_close(r.consumer);
         rd_kafka_flush(r.producer, KAFKA_TIMEOUT_MS);
         status = r.exit_code;

@@ -43,7 +43,22 @@ typedef struct {
         bool live;
         uint64_t records;
         mf_pipeline_stats_t baseline; /* the pipeline's counts when it went live */
+        int64_t snapshot;             /* offset of its latest snapshot; -1: none */
 } part_t;
+
+/* Snapshots of partition state (mf_snapfile.h), when snapshot_dir is set. */
+typedef struct {
+        bool writing;    /* a round's files are being written (thread pool) */
+        bool failing;    /* the last write failed: restores replay the log */
+        char error[256]; /* why, while failing (a path and errno text) */
+        uint64_t last_round_ms;
+        uint64_t written; /* files written */
+        uint64_t failed;  /* files that could not be written */
+        uint64_t bytes;   /* of the last file written */
+        uint64_t loaded;  /* restores that started from a snapshot */
+        uint64_t refused; /* snapshots found but not usable */
+        uint64_t absent;  /* restores with no snapshot */
+} mf_snapshots_t;
 
 struct mf_run_s {
         mf_config_t *cfg;
@@ -94,6 +109,7 @@ struct mf_run_s {
         mf_counts_t retired[MF_CONFIG_MAX_TOPICS]; /* of released partitions */
         uint64_t restored[MF_CONFIG_MAX_TOPICS];   /* records replayed muted, per topic */
         uint64_t produced_by_kind[MF_OUT__COUNT];
+        mf_snapshots_t snap;
         mf_histo_t processing; /* seconds to process one live record */
         mf_histo_t end_to_end; /* record timestamp to its batch's commit */
         int64_t *batch_ts;     /* timestamps (ms) of the open batch's records */

@@ -57,7 +57,7 @@ class Daemon:
 
     def __init__(self, work, broker, name="d1", guarantee="exactly_once",
                  input_encoding="msgpack", output_encoding="json", group="mashflow-test",
-                 librdkafka="", extra="", clock=None, batch_max_ms=50):
+                 librdkafka="", extra="", clock=None, batch_max_ms=50, wrap=()):
         self.log_path = os.path.join(work, f"{name}.log")
         self.conf = os.path.join(work, f"{name}.conf")
         with open(self.conf, "w") as f:
@@ -84,7 +84,7 @@ max.poll.interval.ms = 15000
 fetch.wait.max.ms = 50
 {librdkafka}""")
         self.log = open(self.log_path, "a")
-        cmd = [BIN, "run", "--config", self.conf]
+        cmd = [*wrap, BIN, "run", "--config", self.conf]
         if clock:
             cmd += ["--clock-file", clock]
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
