@@ -13,7 +13,7 @@ packages=(
   libsystemd-dev systemd
   libcmocka-dev
   python3 python3-jsonschema python3-msgpack kcat
-  prometheus chromium fonts-dejavu-core valgrind strace
+  prometheus chromium fonts-dejavu-core valgrind strace util-linux mount
 )
 
 missing=()
