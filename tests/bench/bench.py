@@ -10,7 +10,8 @@ Measures, each ratio within this run with the two sides alternated and the
 median of --rounds rounds:
   kafka    events/s of `mashflow run` (at_least_once, exactly_once) through
            the embedded broker on a backlog, against `kcat -C -e` of the same
-           topic; then the restore of the same backlog by a restarted member
+           topic; then the restore of the same backlog by a restarted member,
+           from the log and from the snapshots the last member left
   replay   events/s of `mashflow replay` on England (153 authorities, two
            years), against bench_decode (msgpack-c decoding alone)
   sql      the headline figures recomputed by DuckDB and PostgreSQL against
@@ -160,14 +161,18 @@ def bench_sql(args, bin_, work):
     n = count_records(events)
     ind = os.path.join(work, "region-indicators.ndjson")
     replays = []
-    for i in range(args.rounds):
+
+    def replay_round(i):
+        # Alternating with the engines: mashflow's replay, then each SQL
+        # engine's recompute, in every round.
         t0 = time.monotonic()
         subprocess.run([bin_, "replay", "--quiet", "--table", "none", "--indicators", ind, packed],
                        check=True)
         replays.append(time.monotonic() - t0)
-    log(f"sql: mashflow replays {[round(x, 2) for x in replays]} s over {n:,} events")
+        log(f"sql round {i + 1}: mashflow replay {replays[-1]:.2f} s over {n:,} events")
+
     res = sql_bench.run(events, os.path.join(args.source, "config", "calendar-england-wales.txt"),
-                        os.path.join(work, "sql"), args.rounds)
+                        os.path.join(work, "sql"), args.rounds, each_round=replay_round)
     disagreements = sql_bench.compare(res, ind)
     raw["sql"] = {"events": n, "mashflow_replay_s": replays,
                   **{e: {"seconds": res[e]["seconds"]} for e in ("duckdb", "postgres")},
@@ -202,17 +207,22 @@ THROUGHPUT_CONF = "[kafka]\nbatch_max_records = {records}\n"
 POLL_S = 1.0
 
 
-def throughput_daemon(dt, work, broker, name, group, guarantee, args):
-    """A daemon with the throughput runs' batch settings."""
+def throughput_daemon(dt, work, broker, name, group, guarantee, args, snapshots=None):
+    """A daemon with the throughput runs' batch settings; with snapshots, a
+    snapshot directory (written at its stop, read at its start)."""
+    extra = THROUGHPUT_CONF.format(records=args.batch_records)
+    if snapshots:
+        extra += f"[pipeline]\nsnapshot_dir = {snapshots}\n"
     return dt.Daemon(work, broker, name, group=group, guarantee=guarantee,
-                     batch_max_ms=args.batch_ms,
-                     extra=THROUGHPUT_CONF.format(records=args.batch_records))
+                     batch_max_ms=args.batch_ms, extra=extra)
 
 
-def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None):
+def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None,
+                snapshots=None):
     """Events/s of a daemon consuming the backlog, from its first record to the
     last (the group join before it is not throughput)."""
-    d = throughput_daemon(dt, work, broker, name, group or f"g-{name}", guarantee, args)
+    d = throughput_daemon(dt, work, broker, name, group or f"g-{name}", guarantee, args,
+                          snapshots)
     try:
         port = d.http_port()
         t0, first = time.time(), None
@@ -239,10 +249,12 @@ def kcat_rate(broker):
     return n / (time.monotonic() - t0), n
 
 
-def restore_time(dt, ht, work, broker, group, args, partitions):
+def restore_time(dt, ht, work, broker, group, args, partitions, name="restore",
+                 snapshots=None):
     """A member joining a group whose offsets are committed rebuilds every
-    partition's state from the log, outputs muted: time until all are live."""
-    d = throughput_daemon(dt, work, broker, "restore", group, "exactly_once", args)
+    partition's state, outputs muted: from the log, or from the snapshots
+    the group's last member left: time until all are live."""
+    d = throughput_daemon(dt, work, broker, name, group, "exactly_once", args, snapshots)
     try:
         port = d.http_port()
         t0, assigned = time.time(), None
@@ -259,7 +271,7 @@ def restore_time(dt, ht, work, broker, group, args, partitions):
             time.sleep(POLL_S / 4)
         took = time.time() - assigned
         restored = sum(v for (n, _), v in s.items() if n == "mashflow_restored_records_total")
-        return took, restored
+        return took, restored, median(from_snap)
     finally:
         d.stop()
 
@@ -298,16 +310,29 @@ def bench_kafka(args, bin_, work):
             r1, d1 = daemon_rate(dt, ht, kwork, broker, f"alo{i}", "at_least_once", total, args)
             alo.append(r1)
             r2, d2 = daemon_rate(dt, ht, kwork, broker, f"eos{i}", "exactly_once", total, args,
-                                 group=f"g-eos{i}")
+                                 group=f"g-eos{i}",
+                                 snapshots=os.path.join(kwork, f"snapshots-eos{i}"))
             eos.append(r2)
             log(f"kafka round {i + 1}: {total:,} records retained; kcat {rate:,.0f}/s, "
                 f"at_least_once {r1:,.0f}/s, exactly_once {r2:,.0f}/s")
-        took, restored = restore_time(dt, ht, kwork, broker, f"g-eos{args.rounds - 1}", args,
-                                      args.partitions)
-        log(f"kafka: restore of {restored:,.0f} records into {args.partitions} partitions "
-            f"in {took:.1f} s")
+        # Each exactly_once round's group, restored twice by a new member:
+        # from the log, then from the snapshots its last member wrote at its
+        # stop, alternating round by round.
+        from_log, from_snap = [], []
+        for i in range(args.rounds):
+            took, restored = restore_time(dt, ht, kwork, broker, f"g-eos{i}", args,
+                                          args.partitions, name=f"restore{i}")
+            from_log.append(took)
+            took_s, replayed_s = restore_time(
+                dt, ht, kwork, broker, f"g-eos{i}", args, args.partitions,
+                name=f"restore-snap{i}", snapshots=os.path.join(kwork, f"snapshots-eos{i}"))
+            from_snap.append(took_s)
+            log(f"kafka restore round {i + 1}: {restored:,.0f} records from the log in "
+                f"{took:.1f} s; from snapshots in {took_s:.1f} s ({replayed_s:,.0f} replayed)")
+        took = median(from_log)
         raw["kafka"] = {"records": total, "kcat": kc, "at_least_once": alo, "exactly_once": eos,
-                        "restore_s": took, "restored": restored,
+                        "restore_s": from_log, "restored": restored,
+                        "restore_from_snapshots_s": from_snap,
                         "batch_max_records": args.batch_records, "batch_max_ms": args.batch_ms}
         add(f"run at_least_once, backlog {total / 1e6:.1f} M events, events/s",
             fmt_rate(median(alo)), "kcat " + fmt_rate(median(kc)), median(alo) / median(kc),
@@ -518,11 +543,15 @@ def main():
     if "sql" in only:
         bench_sql(args, bin_, work)
     if "kafka" in only:
-        took, restored = bench_kafka(args, bin_, work)
+        took, restored, took_snap = bench_kafka(args, bin_, work)
         rate = restored / took if took else 0
         add(f"restore {restored / 1e6:.1f} M events, {args.partitions} partitions, events/s",
             fmt_rate(rate), "replay " + (fmt_rate(replay) if replay else "-"),
             rate / replay if replay else None, ">= 0.50")
+        snap_rate = restored / took_snap if took_snap else 0
+        add(f"restore from snapshots, the same state, events/s ({took_snap:.1f} s)",
+            fmt_rate(snap_rate), "replay " + (fmt_rate(replay) if replay else "-"),
+            snap_rate / replay if replay else None, ">= 0.50")
     if "latency" in only:
         bench_latency(args, bin_, work)
     total = time.monotonic() - t0

@@ -461,9 +461,10 @@ class Postgres:
 
 # ---- The benchmark ----------------------------------------------------------------
 
-def run(events, calendar, work, rounds=3):
+def run(events, calendar, work, rounds=3, each_round=None):
     """Loads EVENTS and CALENDAR into both engines (untimed), runs
-    headline.sql ROUNDS times per engine, alternating, and returns
+    headline.sql ROUNDS times per engine, alternating (each_round(i), when
+    given, runs first in every round: the other side of a comparison), and returns
     {engine: {"seconds": [...], "figures": {la: {name: value}}}}. Every
     round must give the same figures. The PostgreSQL cluster is stopped and
     the DuckDB process ended before it returns or raises."""
@@ -489,6 +490,8 @@ def run(events, calendar, work, rounds=3):
         engines = {"duckdb": duck, "postgres": pg}
         result = {e: {"seconds": [], "figures": None} for e in ENGINES}
         for i in range(rounds):
+            if each_round:
+                each_round(i)
             for name in ENGINES:
                 seconds, figures = engines[name].headline()
                 res = result[name]
