@@ -22,5 +22,5 @@ if ((${#missing[@]})); then
 fi
 [[ -d build ]] || bash scripts/setup.sh
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMF_SANITIZE=OFF >/dev/null
-cmake --build build-bench -j2 --target mashflow bench_decode
+cmake --build build-bench -j2 --target mashflow bench_decode bench_snapshot
 exec /usr/bin/python3 tests/bench/bench.py --build build-bench "$@"
