@@ -813,10 +813,6 @@ void mf_pipeline_save(const mf_pipeline_t *p, mf_snap_writer_t *w) {
         }
 }
 
-static bool date_ok(int64_t d) {
-        return d == MF_DATE_NONE || (d >= INT32_MIN && d <= INT32_MAX);
-}
-
 bool mf_pipeline_load(mf_pipeline_t *p, mf_snap_reader_t *r) {
         for (size_t i = 0; i < p->nstores; i++)
                 if (!mf_store_empty(p->stores[i]))
@@ -828,7 +824,9 @@ bool mf_pipeline_load(mf_pipeline_t *p, mf_snap_reader_t *r) {
         uint64_t nstores = mf_snap_get_u64(r);
         if (r->bad)
                 return false;
-        if (!date_ok(today) || !date_ok(last_sweep) || !date_ok(oldest) ||
+        if (!mf_snap_date_ok(today) || !mf_snap_date_ok(last_sweep) ||
+            (oldest != INT32_MAX && !mf_snap_date_ok(oldest)) ||
+            !mf_snap_instant_ok(now) ||
             (now == MF_INSTANT_NONE) != (today == MF_DATE_NONE) || nstores > r->left)
                 return mf_snap_fail(r, "clock out of range");
         for (uint64_t i = 0; i < nstores; i++) {

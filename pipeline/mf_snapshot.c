@@ -89,6 +89,19 @@ mf_str_t mf_snap_get_str(mf_snap_reader_t *r, bool *null) {
         return s;
 }
 
+/* About 2,700 years either side of 1970: past any real date, and far from
+ * where date and instant arithmetic could overflow. */
+#define DATE_LIMIT    1000000
+#define INSTANT_LIMIT ((int64_t)DATE_LIMIT * 86400000)
+
+bool mf_snap_date_ok(int64_t d) {
+        return d == MF_DATE_NONE || (d > -DATE_LIMIT && d < DATE_LIMIT);
+}
+
+bool mf_snap_instant_ok(int64_t t) {
+        return t == MF_INSTANT_NONE || (t > -INSTANT_LIMIT && t < INSTANT_LIMIT);
+}
+
 /* ---- the frame ---- */
 
 /* Record layouts of this build: a snapshot from a build whose records

@@ -96,6 +96,10 @@ int64_t mf_snap_get_i64(mf_snap_reader_t *r);
 /* A string written by mf_snap_str or mf_snap_handle: a view into the
  * snapshot; *null says it was a NULL handle. */
 mf_str_t mf_snap_get_str(mf_snap_reader_t *r, bool *null);
+/* Whether a loaded date or instant is one the pipeline can compute with:
+ * NONE, or within about 2,700 years of 1970. */
+bool mf_snap_date_ok(int64_t d);
+bool mf_snap_instant_ok(int64_t t);
 /* Marks the reader bad (the first reason is kept). Returns false. */
 bool mf_snap_fail(mf_snap_reader_t *r, const char *why);
 

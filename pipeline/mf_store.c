@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "mf_output.h"
 #include "mf_time.h"
 
 static const size_t item_size[MF_ITEM__COUNT] = {
@@ -427,9 +428,100 @@ static bool slot_ok(uint32_t slot, const mf_slab_t *s) {
         return slot == MF_SLOT_NONE || slot < s->len;
 }
 
-/* Every slot a record names is one its table has: a damaged snapshot must
- * fail here, not index past a slab later. */
-static bool check_links(const mf_store_t *st) {
+/* What a loaded field may hold. Records are loaded as bytes, so a damaged
+ * snapshot could put 22 in a bool or a date a million years out: every
+ * field whose value the pipeline branches on or computes with is checked
+ * (through its bytes, since reading a bad bool is itself undefined). */
+typedef enum { F_BOOL, F_BYTE, F_DATE, F_INSTANT } field_kind_t;
+
+typedef struct {
+        size_t off;
+        field_kind_t kind;
+        unsigned max; /* F_BYTE: largest value */
+} field_t;
+
+#define F(type, field, kind, max) \
+        { offsetof(type, field), kind, max }
+
+static const field_t child_fields[] = {
+    F(mf_child_t, birth_date, F_DATE, 0),
+    F(mf_child_t, gender_at, F_INSTANT, 0),
+    F(mf_child_t, birth_at, F_INSTANT, 0),
+    F(mf_child_t, eth_at, F_INSTANT, 0),
+    F(mf_child_t, dis_at, F_INSTANT, 0),
+    F(mf_child_t, gender, F_BYTE, MF_GENDER_U),
+    F(mf_child_t, ethnicity, F_BYTE, MF_ETH__COUNT - 1),
+    F(mf_child_t, disability, F_BYTE, MF_TRI_TRUE)};
+static const field_t contact_fields[] = {
+    F(mf_contact_t, opened, F_BOOL, 0),
+    F(mf_contact_t, received_at, F_INSTANT, 0),
+    F(mf_contact_t, due_at, F_INSTANT, 0),
+    F(mf_contact_t, decided_at, F_INSTANT, 0),
+    F(mf_contact_t, outcome, F_BYTE, MF_OUTCOME__COUNT - 1),
+    F(mf_contact_t, gender, F_BYTE, MF_GENDER_U),
+    F(mf_contact_t, ethnicity, F_BYTE, MF_ETH__COUNT - 1),
+    F(mf_contact_t, disability, F_BYTE, MF_TRI_TRUE),
+    F(mf_contact_t, birth_date, F_DATE, 0)};
+static const field_t referral_fields[] = {
+    F(mf_referral_t, date, F_DATE, 0), F(mf_referral_t, nfa, F_BOOL, 0),
+    F(mf_referral_t, emitted, F_BOOL, 0), F(mf_referral_t, prev_date, F_DATE, 0)};
+static const field_t assessment_fields[] = {
+    F(mf_assessment_t, opened, F_BOOL, 0), F(mf_assessment_t, start, F_DATE, 0),
+    F(mf_assessment_t, authorised, F_DATE, 0),
+    F(mf_assessment_t, child_seen, F_BYTE, MF_TRI_TRUE),
+    F(mf_assessment_t, outcome, F_BYTE, MF_AOUTCOME__COUNT - 1)};
+static const field_t s47_fields[] = {
+    F(mf_s47_t, opened, F_BOOL, 0),    F(mf_s47_t, strategy, F_DATE, 0),
+    F(mf_s47_t, completed, F_DATE, 0), F(mf_s47_t, icpc_required, F_BYTE, MF_TRI_TRUE),
+    F(mf_s47_t, icpc, F_DATE, 0),      F(mf_s47_t, cp_plan, F_BOOL, 0)};
+
+static const struct {
+        const field_t *f;
+        size_t n;
+} item_fields[MF_ITEM__COUNT] = {{contact_fields, MF_ARRAY_LEN(contact_fields)},
+                                 {referral_fields, MF_ARRAY_LEN(referral_fields)},
+                                 {assessment_fields, MF_ARRAY_LEN(assessment_fields)},
+                                 {s47_fields, MF_ARRAY_LEN(s47_fields)}};
+
+static bool fields_ok(const mf_slab_t *slab, const field_t *f, size_t n) {
+        for (uint32_t s = 0; s < slab->len; s++) {
+                const char *rec = mf_slab_at(slab, s);
+                for (size_t i = 0; i < n; i++) {
+                        uint8_t b;
+                        int32_t d;
+                        int64_t t;
+                        switch (f[i].kind) {
+                                case F_BOOL:
+                                case F_BYTE:
+                                        memcpy(&b, rec + f[i].off, 1);
+                                        if (b > (f[i].kind == F_BOOL ? 1u : f[i].max))
+                                                return false;
+                                        break;
+                                case F_DATE:
+                                        memcpy(&d, rec + f[i].off, sizeof(d));
+                                        if (!mf_snap_date_ok(d))
+                                                return false;
+                                        break;
+                                case F_INSTANT:
+                                        memcpy(&t, rec + f[i].off, sizeof(t));
+                                        if (!mf_snap_instant_ok(t))
+                                                return false;
+                                        break;
+                        }
+                }
+        }
+        return true;
+}
+
+/* Every slot a record names is one its table has, and every field holds
+ * what its type allows: a damaged snapshot must fail here, not index past a
+ * slab or compute with nonsense later. Clears the figures' scratch too. */
+static bool check_loaded(mf_store_t *st) {
+        if (!fields_ok(&st->children.slab, child_fields, MF_ARRAY_LEN(child_fields)))
+                return false;
+        for (int k = 0; k < MF_ITEM__COUNT; k++)
+                if (!fields_ok(&st->items[k].slab, item_fields[k].f, item_fields[k].n))
+                        return false;
         const mf_slab_t *children = &st->children.slab;
         const mf_slab_t *refs = &st->items[MF_ITEM_REFERRAL].slab;
         for (uint32_t s = 0; s < children->len; s++)
@@ -442,14 +534,23 @@ static bool check_links(const mf_store_t *st) {
         }
         for (int k = 0; k < MF_ITEM__COUNT; k++)
                 for (uint32_t s = 0; s < st->items[k].slab.len; s++)
-                        if (!slot_ok(*child_field((mf_store_t *)st, (mf_item_kind_t)k, s),
-                                     children))
+                        if (!slot_ok(*child_field(st, (mf_item_kind_t)k, s), children))
                                 return false;
         for (size_t i = 0; i < st->timers.n; i++) {
                 const mf_timer_t *t = &st->timers.h[i];
-                if (t->item >= MF_ITEM__COUNT || t->slot >= st->items[t->item].slab.len)
+                if (t->item >= MF_ITEM__COUNT || t->slot >= st->items[t->item].slab.len ||
+                    t->alert >= MF_ALERT__COUNT || t->at == MF_INSTANT_NONE ||
+                    !mf_snap_instant_ok(t->at))
                         return false;
         }
+        for (uint32_t i = 0; i < st->seen.cap; i++)
+                if (st->seen.e[i].a && !mf_snap_date_ok(st->seen.e[i].date))
+                        return false;
+        /* A figure's scratch is valid only under the stamp it was set
+         * with, and every computation takes a new one: marked with the
+         * spent stamp, a damaged `latest` is never read. */
+        for (uint32_t s = 0; s < st->children.slab.len; s++)
+                mf_store_child(st, s)->mark = st->stamp;
         return true;
 }
 
@@ -490,7 +591,7 @@ bool mf_store_load(mf_store_t *st, mf_snap_reader_t *r) {
                         return false;
         if (!mf_seen_load(&st->seen, r) || !mf_deadlines_load(&st->timers, r))
                 return false;
-        if (!check_links(st))
+        if (!check_loaded(st))
                 return mf_snap_fail(r, "a record names a slot out of range");
         /* The indexes are not saved: they follow from the records. */
         bool ok = reindex(&st->children) == MF_OK;
