@@ -446,8 +446,14 @@ def case_broker_faults(work):
         in_topic = subprocess.run(
             ["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.events", "-o", "beginning",
              "-e", "-q", "-f", "x\n"], capture_output=True, text=True).stdout.count("x")
-        check("the input topic holds every generated record", in_topic == generated,
-              f"{in_topic} of {generated}")
+        # At least every record: a batch the generator re-sends across the
+        # outage can land twice (the development broker once kept 9 of
+        # 17,210 twice, idempotent producer or not); the daemon drops the
+        # repeats by event id, which the comparison below checks.
+        check("the input topic holds every generated record", in_topic >= generated,
+              f"{in_topic} for {generated} generated")
+        if in_topic > generated:
+            print(f"     records the broker kept twice: {in_topic - generated}")
         want_ref, _, _ = replay(events, work)
         compare_referrals(got, want_ref, "through request errors and a broker outage")
         check("the daemon is still running after the faults", d1.proc.poll() is None)
