@@ -290,7 +290,7 @@ def restore_time(dt, ht, work, broker, group, args, partitions, name="restore",
             time.sleep(POLL_S / 4)
         took = time.time() - assigned
         restored = sum(v for (n, _), v in s.items() if n == "mashflow_restored_records_total")
-        return took, restored, median(from_snap)
+        return took, restored
     finally:
         d.stop()
 
@@ -359,7 +359,7 @@ def bench_kafka(args, bin_, work):
         add(f"run exactly_once, backlog {total / 1e6:.1f} M events, events/s",
             fmt_rate(median(eos)), "kcat " + fmt_rate(median(kc)), median(eos) / median(kc),
             ">= 0.50")
-        return took, restored
+        return took, restored, median(from_snap)
     finally:
         if broker:
             broker.stop()
