@@ -268,6 +268,19 @@ def kcat_rate(broker):
     return n / (time.monotonic() - t0), n
 
 
+def log_span(text):
+    """Seconds from the daemon's first partition line (its assignment handled:
+    the group join before it is not restore work) to its last partition
+    going live, from the log's timestamps. A restore from snapshots happens
+    inside the assignment, before /metrics could see a partition."""
+    stamps = [datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00"))
+              for line in text.splitlines()
+              if " source: partition " in line]
+    live = [datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00"))
+            for line in text.splitlines() if " source: partition live " in line]
+    return (max(live) - min(stamps)).total_seconds()
+
+
 def restore_time(dt, ht, work, broker, group, args, partitions, name="restore",
                  snapshots=None):
     """A member joining a group whose offsets are committed rebuilds every
@@ -276,21 +289,16 @@ def restore_time(dt, ht, work, broker, group, args, partitions, name="restore",
     d = throughput_daemon(dt, work, broker, name, group, "exactly_once", args, snapshots)
     try:
         port = d.http_port()
-        t0, assigned = time.time(), None
+        t0 = time.time()
         while time.time() - t0 < 1800:
             _, s = input_records(ht, port)
             states = {dict(lb).get("state"): v for (n, lb), v in s.items()
                       if n == "mashflow_partitions"}
-            # Timed from the assignment (the group join before it is not
-            # restore work) to the last partition live.
-            if assigned is None and sum(states.values()) > 0:
-                assigned = time.time()
             if states.get("live", 0) >= partitions:
                 break
             time.sleep(POLL_S / 4)
-        took = time.time() - assigned
         restored = sum(v for (n, _), v in s.items() if n == "mashflow_restored_records_total")
-        return took, restored
+        return log_span(d.log_text()), restored
     finally:
         d.stop()
 
