@@ -58,8 +58,13 @@ static inline bool mf_str_eq(mf_str_t a, mf_str_t b) {
         return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* Byte by byte, stopping at the first difference: most comparisons against
+ * a list of short names fail on the first byte. */
 static inline bool mf_str_eq_cstr(mf_str_t a, const char *s) {
-        return mf_str_eq(a, mf_str(s, strlen(s)));
+        for (size_t i = 0; i < a.len; i++)
+                if (s[i] != a.ptr[i] || s[i] == '\0')
+                        return false;
+        return s[a.len] == '\0';
 }
 
 #define MF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -143,12 +143,6 @@ static const char *const key_names[K__COUNT] = {
 #undef MF_KEY_NAME
 };
 
-static const uint8_t key_lens[K__COUNT] = {
-#define MF_KEY_LEN(k, name) sizeof(name) - 1,
-    MF_KEYS(MF_KEY_LEN)
-#undef MF_KEY_LEN
-};
-
 typedef enum { V_ABSENT = 0, V_NULL, V_STR, V_INT, V_FLOAT, V_BOOL, V_OTHER } vkind_t;
 
 typedef struct {
@@ -163,11 +157,20 @@ typedef struct {
         mf_val_t v[K__COUNT];
 } slots_t;
 
-static int key_lookup(const char *p, size_t n) {
-        /* 27 short keys, scanned in order; the length is compared first. */
+/* Every slot absent; a captured value sets the rest of its slot. */
+static void slots_clear(slots_t *sl) {
         for (int k = 0; k < K__COUNT; k++)
-                if (key_lens[k] == n && memcmp(key_names[k], p, n) == 0)
-                        return k;
+                sl->v[k].kind = V_ABSENT;
+}
+
+static int key_lookup(const char *p, size_t n) {
+        /* 27 short keys, unrolled: the length is compared first, and a
+         * comparison of a constant length compiles to a few loads. */
+#define MF_KEY_MATCH(k, name)                                                \
+        if (n == sizeof(name) - 1 && memcmp(p, name, sizeof(name) - 1) == 0) \
+                return k;
+        MF_KEYS(MF_KEY_MATCH)
+#undef MF_KEY_MATCH
         return -1;
 }
 
@@ -183,6 +186,13 @@ static mf_err_t reject(mf_reject_t *rej, mf_reason_t r, const char *fmt,
 static bool utf8_valid(const char *p, size_t n) {
         const unsigned char *s = (const unsigned char *)p;
         size_t i = 0;
+        /* ASCII, the usual case, eight bytes at a time. */
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, s + i, sizeof(w));
+                if (w & 0x8080808080808080ULL)
+                        break;
+        }
         while (i < n) {
                 unsigned c = s[i];
                 if (c < 0x80) {
@@ -665,7 +675,7 @@ mf_err_t mf_event_decode_msgpack(mf_decoder_t *d, const char *buf, size_t len,
         if (obj.type != MSGPACK_OBJECT_MAP)
                 return reject(rej, MF_REASON_NOT_A_MAP, "%s", "record is not a map");
         slots_t sl;
-        memset(&sl, 0, sizeof(sl));
+        slots_clear(&sl);
         for (uint32_t i = 0; i < obj.via.map.size; i++) {
                 const msgpack_object_kv *kv = &obj.via.map.ptr[i];
                 if (kv->key.type != MSGPACK_OBJECT_STR)

@@ -4,8 +4,15 @@
 #include <xxhash.h>
 
 uint64_t mf_hash(mf_str_t s) {
-        uint64_t h = XXH3_64bits(s.ptr, s.len);
-        return h ? h : 1; /* 0 marks an empty bucket */
+        return XXH3_64bits(s.ptr, s.len);
+}
+
+/* A bucket keeps 32 bits of the hash, folded from all 64, with 0 kept for
+ * an empty bucket; its home is the tag's low bits, so growing needs no key.
+ * Tag and slot share a bucket so that a probe reads one cache line. */
+static inline uint32_t tag_of(uint64_t h) {
+        uint32_t t = (uint32_t)(h ^ (h >> 32));
+        return t ? t : 1;
 }
 
 void mf_index_init(mf_index_t *ix) {
@@ -13,14 +20,13 @@ void mf_index_init(mf_index_t *ix) {
 }
 
 void mf_index_destroy(mf_index_t *ix) {
-        free(ix->hashes);
-        free(ix->vals);
+        free(ix->b);
         mf_index_init(ix);
 }
 
 void mf_index_clear(mf_index_t *ix) {
-        if (ix->hashes)
-                memset(ix->hashes, 0, sizeof(*ix->hashes) * ix->cap);
+        if (ix->b)
+                memset(ix->b, 0, sizeof(*ix->b) * ix->cap);
         ix->len = 0;
 }
 
@@ -28,51 +34,47 @@ uint32_t mf_index_find(const mf_index_t *ix, uint64_t h, mf_index_eq_fn eq,
                        const void *ctx) {
         if (!ix->cap)
                 return MF_INDEX_NONE;
-        uint32_t mask = ix->cap - 1;
-        for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-                if (ix->hashes[i] == 0)
+        uint32_t mask = ix->cap - 1, tag = tag_of(h);
+        for (uint32_t i = tag & mask;; i = (i + 1) & mask) {
+                const mf_bucket_t *b = &ix->b[i];
+                if (b->tag == 0)
                         return MF_INDEX_NONE;
-                if (ix->hashes[i] == h && eq(ctx, ix->vals[i]))
-                        return ix->vals[i];
+                if (b->tag == tag && eq(ctx, b->val))
+                        return b->val;
         }
 }
 
-static void place(uint64_t *hashes, uint32_t *vals, uint32_t mask, uint64_t h,
-                  uint32_t v) {
-        uint32_t i = (uint32_t)h & mask;
-        while (hashes[i])
+static void place(mf_bucket_t *b, uint32_t mask, uint32_t tag, uint32_t val) {
+        uint32_t i = tag & mask;
+        while (b[i].tag)
                 i = (i + 1) & mask;
-        hashes[i] = h;
-        vals[i] = v;
+        b[i].tag = tag;
+        b[i].val = val;
 }
 
 mf_err_t mf_index_insert(mf_index_t *ix, uint64_t h, uint32_t val) {
         /* Load factor at most 3/4 keeps probes short. */
-        if ((ix->len + 1) * 4 > ix->cap * 3) {
-                uint32_t cap = ix->cap ? ix->cap * 2 : 64;
-                uint64_t *hs = calloc(cap, sizeof(*hs));
-                uint32_t *vs = malloc(sizeof(*vs) * cap);
-                if (!hs || !vs) {
-                        free(hs);
-                        free(vs);
+        if ((uint64_t)(ix->len + 1) * 4 > (uint64_t)ix->cap * 3) {
+                if (ix->cap > UINT32_MAX / 2)
                         return MF_ERR_NOMEM;
-                }
+                uint32_t cap = ix->cap ? ix->cap * 2 : 64;
+                mf_bucket_t *b = calloc(cap, sizeof(*b));
+                if (!b)
+                        return MF_ERR_NOMEM;
                 for (uint32_t i = 0; i < ix->cap; i++)
-                        if (ix->hashes[i])
-                                place(hs, vs, cap - 1, ix->hashes[i], ix->vals[i]);
-                free(ix->hashes);
-                free(ix->vals);
-                ix->hashes = hs;
-                ix->vals = vs;
+                        if (ix->b[i].tag)
+                                place(b, cap - 1, ix->b[i].tag, ix->b[i].val);
+                free(ix->b);
+                ix->b = b;
                 ix->cap = cap;
         }
-        place(ix->hashes, ix->vals, ix->cap - 1, h, val);
+        place(ix->b, ix->cap - 1, tag_of(h), val);
         ix->len++;
         return MF_OK;
 }
 
 size_t mf_index_bytes(const mf_index_t *ix) {
-        return (size_t)ix->cap * (sizeof(uint64_t) + sizeof(uint32_t));
+        return (size_t)ix->cap * sizeof(mf_bucket_t);
 }
 
 void mf_seen_init(mf_seen_t *s) {

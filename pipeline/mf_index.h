@@ -1,8 +1,9 @@
 /*
  * mf_index.h — hash indexes over state.
  *
- *   mf_index  maps a key's 64-bit hash to a slot number. Keys themselves live
- *             in the records; lookups confirm a match with the caller's
+ *   mf_index  maps a key's 64-bit hash to a slot number, keeping 32 bits of
+ *             the hash beside the slot in an 8-byte bucket. Keys themselves
+ *             live in the records; lookups confirm a match with the caller's
  *             equality callback, so colliding hashes are never confused.
  *             Open addressing with linear probing; entries are removed only by
  *             rebuilding (mf_index_clear + inserts), which the periodic
@@ -22,8 +23,12 @@
 #define MF_INDEX_NONE UINT32_MAX
 
 typedef struct {
-        uint64_t *hashes; /* 0 = empty */
-        uint32_t *vals;
+        uint32_t tag; /* 32 bits of the key's hash; 0 = empty */
+        uint32_t val;
+} mf_bucket_t;
+
+typedef struct {
+        mf_bucket_t *b;
         uint32_t cap; /* power of two */
         uint32_t len;
 } mf_index_t;

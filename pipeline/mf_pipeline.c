@@ -253,38 +253,37 @@ static mf_err_t emit_referral(void *opaque, mf_store_t *st, uint32_t slot) {
 
 /* ---- stages ---- */
 
-/* Finds or creates the event's item and, for an opening event (or a closing
- * one that arrives before its opener), points it at the event's child. */
-static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev,
-                         bool opener, bool opened, uint32_t *slot) {
-        bool created;
-        *slot = mf_store_get(st, k, ev->item_id, &created);
-        if (*slot == MF_SLOT_NONE)
-                return MF_ERR_NOMEM;
-        if (opener || !opened)
-                return mf_store_set_child(st, k, *slot, ev->child);
-        return MF_OK;
-}
-
-static bool is_opened(mf_store_t *st, mf_item_kind_t k, mf_str_t id) {
-        uint32_t s = mf_store_find(st, k, id);
-        if (s == MF_SLOT_NONE)
-                return false;
+static bool item_opened(mf_store_t *st, mf_item_kind_t k, uint32_t slot) {
         switch (k) {
                 case MF_ITEM_CONTACT:
-                        return ((mf_contact_t *)mf_store_item(st, k, s))->opened;
+                        return ((mf_contact_t *)mf_store_item(st, k, slot))->opened;
                 case MF_ITEM_ASSESSMENT:
-                        return ((mf_assessment_t *)mf_store_item(st, k, s))->opened;
+                        return ((mf_assessment_t *)mf_store_item(st, k, slot))->opened;
                 case MF_ITEM_S47:
-                        return ((mf_s47_t *)mf_store_item(st, k, s))->opened;
+                        return ((mf_s47_t *)mf_store_item(st, k, slot))->opened;
                 default:
                         return true;
         }
 }
 
-static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev) {
-        uint32_t s;
-        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, true, false, &s));
+/* Finds or creates the event's item and, for an opening event (or a closing
+ * one that arrives before its opener), points it at the event's child. */
+static mf_err_t item_for(mf_store_t *st, mf_item_kind_t k, const mf_event_t *ev,
+                         bool opener, uint32_t *slot) {
+        bool created;
+        *slot = mf_store_get(st, k, ev->item_id, &created);
+        if (*slot == MF_SLOT_NONE)
+                return MF_ERR_NOMEM;
+        if (opener || created || !item_opened(st, k, *slot))
+                return mf_store_set_child(st, k, *slot, ev->child);
+        return MF_OK;
+}
+
+/* Each apply_ function sets *slot to the event's item. */
+static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev,
+                              uint32_t *slot) {
+        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, true, slot));
+        uint32_t s = *slot;
         mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
         c->opened = true;
         c->received_at = ev->u.contact.received_at;
@@ -300,19 +299,18 @@ static mf_err_t apply_contact(mf_pipeline_t *p, mf_store_t *st, const mf_event_t
         return MF_OK;
 }
 
-static mf_err_t apply_decision(mf_store_t *st, const mf_event_t *ev) {
-        uint32_t s;
-        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, false,
-                        is_opened(st, MF_ITEM_CONTACT, ev->item_id), &s));
-        mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, s);
+static mf_err_t apply_decision(mf_store_t *st, const mf_event_t *ev, uint32_t *slot) {
+        MF_TRY(item_for(st, MF_ITEM_CONTACT, ev, false, slot));
+        mf_contact_t *c = mf_store_item(st, MF_ITEM_CONTACT, *slot);
         c->decided_at = ev->u.decision.decided_at;
         c->outcome = (uint8_t)ev->u.decision.outcome;
         return MF_OK;
 }
 
-static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev) {
+static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_t *ev,
+                               uint32_t *slot) {
         bool created;
-        uint32_t s = mf_store_get(st, MF_ITEM_REFERRAL, ev->item_id, &created);
+        uint32_t s = *slot = mf_store_get(st, MF_ITEM_REFERRAL, ev->item_id, &created);
         if (s == MF_SLOT_NONE)
                 return MF_ERR_NOMEM;
         uint32_t old_child =
@@ -334,12 +332,10 @@ static mf_err_t apply_referral(mf_pipeline_t *p, mf_store_t *st, const mf_event_
         return MF_OK;
 }
 
-static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
+static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev, uint32_t *slot) {
         bool opener = ev->type == MF_EV_ASSESSMENT_STARTED;
-        uint32_t s;
-        MF_TRY(item_for(st, MF_ITEM_ASSESSMENT, ev, opener,
-                        is_opened(st, MF_ITEM_ASSESSMENT, ev->item_id), &s));
-        mf_assessment_t *a = mf_store_item(st, MF_ITEM_ASSESSMENT, s);
+        MF_TRY(item_for(st, MF_ITEM_ASSESSMENT, ev, opener, slot));
+        mf_assessment_t *a = mf_store_item(st, MF_ITEM_ASSESSMENT, *slot);
         if (opener) {
                 a->opened = true;
                 a->start = ev->u.assessment_started.start_date;
@@ -352,12 +348,10 @@ static mf_err_t apply_assessment(mf_store_t *st, const mf_event_t *ev) {
         return MF_OK;
 }
 
-static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev) {
+static mf_err_t apply_s47(mf_store_t *st, const mf_event_t *ev, uint32_t *slot) {
         bool opener = ev->type == MF_EV_S47_STARTED;
-        uint32_t s;
-        MF_TRY(item_for(st, MF_ITEM_S47, ev, opener,
-                        is_opened(st, MF_ITEM_S47, ev->item_id), &s));
-        mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, s);
+        MF_TRY(item_for(st, MF_ITEM_S47, ev, opener, slot));
+        mf_s47_t *e = mf_store_item(st, MF_ITEM_S47, *slot);
         switch (ev->type) {
                 case MF_EV_S47_STARTED:
                         e->opened = true;
@@ -570,29 +564,27 @@ mf_err_t mf_pipeline_push_event(mf_pipeline_t *p, const mf_event_t *ev, mf_str_t
         }
         if (date < p->oldest)
                 p->oldest = date;
+        uint32_t slot = MF_SLOT_NONE;
         switch (ev->type) {
                 case MF_EV_CONTACT:
-                        rc = apply_contact(p, st, ev);
+                        rc = apply_contact(p, st, ev, &slot);
                         break;
                 case MF_EV_CONTACT_DECISION:
-                        rc = apply_decision(st, ev);
+                        rc = apply_decision(st, ev, &slot);
                         break;
                 case MF_EV_REFERRAL:
-                        rc = apply_referral(p, st, ev);
+                        rc = apply_referral(p, st, ev, &slot);
                         break;
                 case MF_EV_ASSESSMENT_STARTED:
                 case MF_EV_ASSESSMENT_AUTHORISED:
-                        rc = apply_assessment(st, ev);
+                        rc = apply_assessment(st, ev, &slot);
                         break;
                 default:
-                        rc = apply_s47(st, ev);
+                        rc = apply_s47(st, ev, &slot);
                         break;
         }
         if (rc == MF_OK && item_kind_of(ev->type) != MF_ITEM_REFERRAL) {
-                uint32_t slot = mf_store_find(st, (mf_item_kind_t)item_kind_of(ev->type),
-                                              ev->item_id);
-                if (slot != MF_SLOT_NONE)
-                        rc = reschedule(p, st, item_kind_of(ev->type), slot);
+                rc = reschedule(p, st, item_kind_of(ev->type), slot);
                 p->due[si] = earliest(&st->timers);
                 if (p->due[si] < p->next_due)
                         p->next_due = p->due[si];
