@@ -61,10 +61,11 @@ static inline bool mf_str_eq(mf_str_t a, mf_str_t b) {
 /* Byte by byte, stopping at the first difference: most comparisons against
  * a list of short names fail on the first byte. */
 static inline bool mf_str_eq_cstr(mf_str_t a, const char *s) {
-        for (size_t i = 0; i < a.len; i++)
-                if (s[i] != a.ptr[i] || s[i] == '\0')
+        size_t i = 0;
+        for (; s[i] != '\0'; i++)
+                if (i == a.len || s[i] != a.ptr[i])
                         return false;
-        return s[a.len] == '\0';
+        return i == a.len;
 }
 
 #define MF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

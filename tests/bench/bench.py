@@ -44,8 +44,13 @@ rows = []      # (figure, mashflow, reference, ratio, target)
 raw = {}       # everything measured, for results.json
 
 
+T0 = time.monotonic()
+
+
 def log(msg):
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
+    """A progress line, with the minutes and seconds since the run began."""
+    m, sec = divmod(int(time.monotonic() - T0), 60)
+    print(f"bench: [{m:02d}:{sec:02d}] {msg}", file=sys.stderr, flush=True)
 
 
 def peak_rss_mib(cmd):
@@ -153,8 +158,6 @@ def bench_memory(args, bin_, work):
                        "children": children, "bytes_per_child": per_child})
         log(f"memory {k}x: {n:,} records, peak RSS {rss:.0f} MiB, state {mib:.1f} MiB, "
             f"{children:,} children, {per_child} bytes a child")
-        if os.path.getsize(path) > 200 << 20:
-            os.remove(path)
     raw["memory"] = points
     base = points[0]
     for pt in points:

@@ -244,6 +244,34 @@ def write_tables(events, calendar, out_dir):
     return files
 
 
+def write_tables_once(events, calendar, out_dir):
+    """write_tables, unless OUT_DIR already holds the tables of the same
+    events and calendar files (by size and modification time) written by
+    this same script: returns (files, whether they were kept)."""
+    def ident(path):
+        st = os.stat(path)
+        return f"{path} {st.st_size} {st.st_mtime_ns}"
+    key = "\n".join(ident(p) for p in (events, calendar, os.path.abspath(__file__))) + "\n"
+    stamp = os.path.join(out_dir, "written-from")
+    try:
+        with open(stamp, encoding="utf-8") as f:
+            same = f.read() == key
+    except OSError:
+        same = False
+    if same:
+        files = {EVENT_TABLES[t][0]: (os.path.join(out_dir, EVENT_TABLES[t][0] + ".csv"),
+                                      table_columns(t)) for t in EVENT_TABLES}
+        files["holiday"] = (os.path.join(out_dir, "holiday.csv"), ["d"])
+        if all(os.path.exists(path) for path, _ in files.values()):
+            return files, True
+    if os.path.exists(stamp):
+        os.remove(stamp)
+    files = write_tables(events, calendar, out_dir)
+    with open(stamp, "w", encoding="utf-8") as f:
+        f.write(key)
+    return files, False
+
+
 def sql_string(s):
     return "'" + s.replace("'", "''") + "'"
 
@@ -473,9 +501,10 @@ def run(events, calendar, work, rounds=3, each_round=None):
     if os.geteuid() == 0:
         os.chmod(work, 0o755)  # for the PostgreSQL server, run as nobody
     t0 = time.monotonic()
-    files = write_tables(os.path.abspath(events), os.path.abspath(calendar),
-                         os.path.join(work, "csv"))
-    log(f"{events}: warehouse rows written in {time.monotonic() - t0:.1f} s")
+    files, cached = write_tables_once(os.path.abspath(events), os.path.abspath(calendar),
+                                      os.path.join(work, "csv"))
+    log(f"{events}: warehouse rows {'kept from an earlier run of the same files' if cached else 'written'}"
+        f" in {time.monotonic() - t0:.1f} s")
     duck = pg = None
     try:
         t0 = time.monotonic()
