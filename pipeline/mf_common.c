@@ -1,5 +1,9 @@
-/* mf_common.c — the shared error codes as words for logs and messages. */
+/* mf_common.c — the shared error codes as words for logs and messages, and
+ * memory for large tables. */
 #include "mf_common.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
 
 const char *mf_err_str(mf_err_t err) {
         switch (err) {
@@ -16,4 +20,31 @@ const char *mf_err_str(mf_err_t err) {
         }
         /* A value cast from elsewhere that is none of the above. */
         return "unknown error";
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *mf_table_alloc(size_t n, bool zero) {
+        if (n < HUGE_PAGE)
+                return zero ? calloc(1, n) : malloc(n);
+        size_t size = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        void *p = aligned_alloc(HUGE_PAGE, size);
+        if (!p)
+                return NULL;
+        (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: refused is fine */
+        if (zero)
+                memset(p, 0, n);
+        return p;
+}
+
+void *mf_table_grow(void *p, size_t old, size_t n) {
+        if (n < HUGE_PAGE)
+                return realloc(p, n);
+        void *q = mf_table_alloc(n, false);
+        if (!q)
+                return NULL;
+        if (old)
+                memcpy(q, p, old);
+        free(p);
+        return q;
 }

@@ -58,7 +58,7 @@ mf_err_t mf_index_insert(mf_index_t *ix, uint64_t h, uint32_t val) {
                 if (ix->cap > UINT32_MAX / 2)
                         return MF_ERR_NOMEM;
                 uint32_t cap = ix->cap ? ix->cap * 2 : 64;
-                mf_bucket_t *b = calloc(cap, sizeof(*b));
+                mf_bucket_t *b = mf_table_alloc(sizeof(*b) * cap, true);
                 if (!b)
                         return MF_ERR_NOMEM;
                 for (uint32_t i = 0; i < ix->cap; i++)
@@ -101,7 +101,7 @@ static mf_seen_entry_t *seen_slot(mf_seen_entry_t *e, uint32_t cap, uint64_t a,
 }
 
 static mf_err_t seen_rehash(mf_seen_t *s, uint32_t cap, mf_date_t first_kept) {
-        mf_seen_entry_t *e = calloc(cap, sizeof(*e));
+        mf_seen_entry_t *e = mf_table_alloc(sizeof(*e) * cap, true);
         if (!e)
                 return MF_ERR_NOMEM;
         uint32_t len = 0;
@@ -183,7 +183,7 @@ bool mf_seen_load(mf_seen_t *s, mf_snap_reader_t *r) {
         uint32_t cap = 1024;
         while ((uint64_t)(len + 1) * 4 > (uint64_t)cap * 3)
                 cap *= 2;
-        if (!(s->e = calloc(cap, sizeof(*s->e))))
+        if (!(s->e = mf_table_alloc(sizeof(*s->e) * cap, true)))
                 return mf_snap_fail(r, "out of memory");
         s->cap = cap;
         for (uint32_t i = 0; i < len; i++) {

@@ -524,11 +524,24 @@ mf_err_t mf_output_key(mf_buf_t *out, const mf_output_t *o) {
                                    : rc;
                 }
                 case MF_OUT_ALERT: {
+                        /* la:item_type:item_id:alert, appended piece by
+                         * piece: a busy stream raises an alert for every
+                         * few events. */
                         const mf_alert_out_t *a = o->u.alert;
-                        return mf_buf_printf(out, "%.*s:%s:%.*s:%s", (int)a->la.len,
-                                             a->la.ptr, mf_alert_item_type(a->item_kind),
-                                             (int)a->item_id.len, a->item_id.ptr,
-                                             mf_alert_kind_name(a->kind));
+                        const char *type = mf_alert_item_type(a->item_kind);
+                        const char *kind = mf_alert_kind_name(a->kind);
+                        mf_err_t rc = mf_buf_append(out, a->la.ptr, a->la.len);
+                        if (rc == MF_OK)
+                                rc = mf_buf_putc(out, ':');
+                        if (rc == MF_OK)
+                                rc = mf_buf_append(out, type, strlen(type));
+                        if (rc == MF_OK)
+                                rc = mf_buf_putc(out, ':');
+                        if (rc == MF_OK)
+                                rc = mf_buf_append(out, a->item_id.ptr, a->item_id.len);
+                        if (rc == MF_OK)
+                                rc = mf_buf_putc(out, ':');
+                        return rc == MF_OK ? mf_buf_append(out, kind, strlen(kind)) : rc;
                 }
                 default:
                         return MF_ERR_INVALID;

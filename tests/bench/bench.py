@@ -230,13 +230,14 @@ POLL_S = 1.0
 
 
 def throughput_daemon(dt, work, broker, name, group, guarantee, args, snapshots=None):
-    """A daemon with the throughput runs' batch settings; with snapshots, a
-    snapshot directory (written at its stop, read at its start)."""
+    """A daemon with the throughput runs' batch settings and the product's
+    default output encoding (MessagePack); with snapshots, a snapshot
+    directory (written at its stop, read at its start)."""
     extra = THROUGHPUT_CONF.format(records=args.batch_records)
     if snapshots:
         extra += f"[pipeline]\nsnapshot_dir = {snapshots}\n"
     return dt.Daemon(work, broker, name, group=group, guarantee=guarantee,
-                     batch_max_ms=args.batch_ms, extra=extra)
+                     batch_max_ms=args.batch_ms, output_encoding="msgpack", extra=extra)
 
 
 def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None,

@@ -869,11 +869,31 @@ static void test_indicators_key_is_la(void **state) {
         ASSERT_BUF_LIT(&f->buf, "302");
 }
 
+/* An alert's key names its authority, item and alert: la:item_type:item_id:kind. */
+static void test_alert_key_names_authority_item_and_alert(void **state) {
+        fixture_t *f = *state;
+        mf_alert_out_t a = {.la = MF_STR_LIT("302"),
+                            .kind = MF_ALERT_OVERDUE,
+                            .item_kind = 2,
+                            .item_id = MF_STR_LIT("A-17"),
+                            .child = MF_STR_LIT("C-1")};
+        mf_output_t o = {.kind = MF_OUT_ALERT, .u.alert = &a};
+        assert_int_equal(mf_output_key(&f->buf, &o), MF_OK);
+        ASSERT_BUF_LIT(&f->buf, "302:assessment:A-17:overdue");
+        mf_buf_reset(&f->buf);
+        a.kind = MF_ALERT_DUE_SOON;
+        a.item_kind = 0;
+        a.item_id = MF_STR_LIT("CT-9");
+        assert_int_equal(mf_output_key(&f->buf, &o), MF_OK);
+        ASSERT_BUF_LIT(&f->buf, "302:contact:CT-9:due_soon");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
         const struct CMUnitTest tests[] = {
             T(test_output_type_names_are_the_wire_names),
+            T(test_alert_key_names_authority_item_and_alert),
             T(test_referral_json_with_empty_optionals_writes_nulls),
             T(test_referral_json_with_every_field_set),
             T(test_referral_json_escapes_strings),
