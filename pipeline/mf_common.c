@@ -27,11 +27,12 @@ const char *mf_err_str(mf_err_t err) {
 void *mf_table_alloc(size_t n, bool zero) {
         if (n < HUGE_PAGE)
                 return zero ? calloc(1, n) : malloc(n);
-        size_t size = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-        void *p = aligned_alloc(HUGE_PAGE, size);
+        void *p = aligned_alloc(HUGE_PAGE, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
         if (!p)
                 return NULL;
-        (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: refused is fine */
+        /* Only the whole huge pages inside the table: a partial last one
+         * would be resident in full once touched. A hint: refused is fine. */
+        (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
         if (zero)
                 memset(p, 0, n);
         return p;

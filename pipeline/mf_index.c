@@ -92,12 +92,26 @@ static void seen_key(mf_str_t id, uint64_t *a, uint32_t *b) {
         *b = (uint32_t)h.high64;
 }
 
+/* Any capacity, not only powers of two, so that the set's memory follows its
+ * size: an id's home is its hash scaled to the capacity (multiply and
+ * shift), and probing wraps at the end. */
 static mf_seen_entry_t *seen_slot(mf_seen_entry_t *e, uint32_t cap, uint64_t a,
                                   uint32_t b) {
-        uint32_t mask = cap - 1;
-        for (uint32_t i = (uint32_t)(a >> 7) & mask;; i = (i + 1) & mask)
+        uint32_t i = (uint32_t)(((a >> 32) * (uint64_t)cap) >> 32);
+        for (;;) {
                 if (e[i].a == 0 || (e[i].a == a && e[i].b == b))
                         return &e[i];
+                if (++i == cap)
+                        i = 0;
+        }
+}
+
+/* Room for n ids at a load of 1/mult: the set grows by half when it passes a
+ * load of 3/4 (to 1/2), and a sweep sizes it to 2/3 of what it keeps, which
+ * the 28 days to the next sweep leave below 3/4. */
+static uint32_t seen_cap_for(uint32_t n, double mult) {
+        double cap = (double)n * mult + 1;
+        return cap < 1024 ? 1024 : cap >= UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
 }
 
 static mf_err_t seen_rehash(mf_seen_t *s, uint32_t cap, mf_date_t first_kept) {
@@ -121,8 +135,12 @@ static mf_err_t seen_rehash(mf_seen_t *s, uint32_t cap, mf_date_t first_kept) {
 
 bool mf_seen_add(mf_seen_t *s, mf_str_t id, mf_date_t date, mf_err_t *err) {
         *err = MF_OK;
-        if ((s->len + 1) * 4 > s->cap * 3) {
-                *err = seen_rehash(s, s->cap ? s->cap * 2 : 1024, INT32_MIN);
+        if ((uint64_t)(s->len + 1) * 4 > (uint64_t)s->cap * 3) {
+                if (s->len >= UINT32_MAX / 2) {
+                        *err = MF_ERR_NOMEM;
+                        return false;
+                }
+                *err = seen_rehash(s, seen_cap_for(s->len, 2.0), INT32_MIN);
                 if (*err != MF_OK)
                         return false;
         }
@@ -155,10 +173,7 @@ mf_err_t mf_seen_sweep(mf_seen_t *s, mf_date_t first_kept) {
         for (uint32_t i = 0; i < s->cap; i++)
                 if (s->e[i].a && s->e[i].date >= first_kept)
                         live++;
-        uint32_t cap = 1024;
-        while (live * 2 > cap)
-                cap *= 2;
-        return seen_rehash(s, cap, first_kept);
+        return seen_rehash(s, seen_cap_for(live, 1.5), first_kept);
 }
 
 size_t mf_seen_bytes(const mf_seen_t *s) {
@@ -180,9 +195,9 @@ bool mf_seen_load(mf_seen_t *s, mf_snap_reader_t *r) {
                 return false;
         if ((uint64_t)len * sizeof(mf_seen_entry_t) > r->left)
                 return mf_snap_fail(r, "event id count beyond the snapshot");
-        uint32_t cap = 1024;
-        while ((uint64_t)(len + 1) * 4 > (uint64_t)cap * 3)
-                cap *= 2;
+        if (len >= UINT32_MAX / 2)
+                return mf_snap_fail(r, "event id count beyond what a set holds");
+        uint32_t cap = seen_cap_for(len, 1.5);
         if (!(s->e = mf_table_alloc(sizeof(*s->e) * cap, true)))
                 return mf_snap_fail(r, "out of memory");
         s->cap = cap;

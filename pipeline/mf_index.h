@@ -12,7 +12,9 @@
  *             of XXH3-128 of each id and the event's date, not the id: at the
  *             largest scale (~15 million ids in 24 months) the chance of two
  *             ids sharing 96 bits is below 1e-14, and the memory is 16 bytes
- *             an id. mf_seen_sweep drops ids dated before the horizon.
+ *             an id, at a load between 1/2 and 3/4 (its capacity is any
+ *             number, not a power of two). mf_seen_sweep drops ids dated
+ *             before the horizon.
  */
 #ifndef MF_INDEX_H
 #define MF_INDEX_H
