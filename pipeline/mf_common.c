@@ -24,28 +24,15 @@ const char *mf_err_str(mf_err_t err) {
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-void *mf_table_alloc(size_t n, bool zero) {
+void *mf_table_alloc(size_t n) {
         if (n < HUGE_PAGE)
-                return zero ? calloc(1, n) : malloc(n);
+                return calloc(1, n);
         void *p = aligned_alloc(HUGE_PAGE, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
         if (!p)
                 return NULL;
         /* Only the whole huge pages inside the table: a partial last one
          * would be resident in full once touched. A hint: refused is fine. */
         (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
-        if (zero)
-                memset(p, 0, n);
+        memset(p, 0, n);
         return p;
-}
-
-void *mf_table_grow(void *p, size_t old, size_t n) {
-        if (n < HUGE_PAGE)
-                return realloc(p, n);
-        void *q = mf_table_alloc(n, false);
-        if (!q)
-                return NULL;
-        if (old)
-                memcpy(q, p, old);
-        free(p);
-        return q;
 }

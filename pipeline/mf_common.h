@@ -34,18 +34,15 @@ typedef enum {
 const char *mf_err_str(mf_err_t err);
 
 /*
- * Memory for a large table of state (a hash table, a slab of records), which
- * the pipeline reads at random, an event at a time. From 2 MiB up it is
+ * Memory for a large hash table of state (event ids, an index), which the
+ * pipeline reads at random, an event at a time. From 2 MiB up it is
  * aligned to 2 MiB and advised for transparent huge pages (madvise
  * MADV_HUGEPAGE, a hint the kernel may ignore): one TLB entry then covers 2
  * MiB of it instead of 4 KiB, so that a lookup's cache miss does not come
- * with a page-table walk as well. Smaller tables come from malloc as they
- * are. Freed with free(). NULL on ENOMEM.
+ * with a page-table walk as well. Smaller tables come from calloc as they
+ * are. Zeroed; freed with free(). NULL on ENOMEM.
  */
-void *mf_table_alloc(size_t n, bool zero);
-/* Grows a table from mf_table_alloc (or NULL) to n bytes, keeping its first
- * old bytes; on failure the old table is left as it was. */
-void *mf_table_grow(void *p, size_t old, size_t n);
+void *mf_table_alloc(size_t n);
 
 /* Returns from the calling function with expr's error, if it has one. */
 #define MF_TRY(expr)                   \

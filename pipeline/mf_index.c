@@ -58,7 +58,7 @@ mf_err_t mf_index_insert(mf_index_t *ix, uint64_t h, uint32_t val) {
                 if (ix->cap > UINT32_MAX / 2)
                         return MF_ERR_NOMEM;
                 uint32_t cap = ix->cap ? ix->cap * 2 : 64;
-                mf_bucket_t *b = mf_table_alloc(sizeof(*b) * cap, true);
+                mf_bucket_t *b = mf_table_alloc(sizeof(*b) * cap);
                 if (!b)
                         return MF_ERR_NOMEM;
                 for (uint32_t i = 0; i < ix->cap; i++)
@@ -115,7 +115,7 @@ static uint32_t seen_cap_for(uint32_t n, double mult) {
 }
 
 static mf_err_t seen_rehash(mf_seen_t *s, uint32_t cap, mf_date_t first_kept) {
-        mf_seen_entry_t *e = mf_table_alloc(sizeof(*e) * cap, true);
+        mf_seen_entry_t *e = mf_table_alloc(sizeof(*e) * cap);
         if (!e)
                 return MF_ERR_NOMEM;
         uint32_t len = 0;
@@ -198,7 +198,7 @@ bool mf_seen_load(mf_seen_t *s, mf_snap_reader_t *r) {
         if (len >= UINT32_MAX / 2)
                 return mf_snap_fail(r, "event id count beyond what a set holds");
         uint32_t cap = seen_cap_for(len, 1.5);
-        if (!(s->e = mf_table_alloc(sizeof(*s->e) * cap, true)))
+        if (!(s->e = mf_table_alloc(sizeof(*s->e) * cap)))
                 return mf_snap_fail(r, "out of memory");
         s->cap = cap;
         for (uint32_t i = 0; i < len; i++) {

@@ -24,29 +24,16 @@ static void test_every_error_has_its_own_text(void **state) {
         assert_string_equal(mf_err_str(MF_ERR_NOMEM), "out of memory");
 }
 
-/* Large tables are 2 MiB aligned (for huge pages), zeroed when asked, and
- * keep their contents as they grow past the threshold; small ones too. */
-static void test_tables_are_zeroed_aligned_and_keep_contents_when_grown(void **state) {
+/* Tables come zeroed, and large ones 2 MiB aligned (for huge pages). */
+static void test_tables_are_zeroed_and_large_ones_aligned(void **state) {
         MF_UNUSED(state);
         const size_t mib = (size_t)1 << 20;
-        unsigned char *small = mf_table_alloc(1000, true);
+        unsigned char *small = mf_table_alloc(1000);
         assert_non_null(small);
         for (size_t i = 0; i < 1000; i++)
                 assert_int_equal(small[i], 0);
-        memset(small, 7, 1000);
-        unsigned char *big = mf_table_grow(small, 1000, 3 * mib);
-        assert_non_null(big);
-        assert_int_equal((uintptr_t)big % (2 * mib), 0);
-        for (size_t i = 0; i < 1000; i++)
-                assert_int_equal(big[i], 7);
-        big[3 * mib - 1] = 1;
-        unsigned char *bigger = mf_table_grow(big, 3 * mib, 5 * mib);
-        assert_non_null(bigger);
-        assert_int_equal((uintptr_t)bigger % (2 * mib), 0);
-        assert_int_equal(bigger[999], 7);
-        assert_int_equal(bigger[3 * mib - 1], 1);
-        free(bigger);
-        unsigned char *zeroed = mf_table_alloc(4 * mib + 1, true);
+        free(small);
+        unsigned char *zeroed = mf_table_alloc(4 * mib + 1);
         assert_non_null(zeroed);
         assert_int_equal((uintptr_t)zeroed % (2 * mib), 0);
         for (size_t i = 0; i < 4 * mib + 1; i += 4093)
@@ -59,7 +46,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_views_compare_by_content_not_pointer),
             cmocka_unit_test(test_every_error_has_its_own_text),
-            cmocka_unit_test(test_tables_are_zeroed_aligned_and_keep_contents_when_grown),
+            cmocka_unit_test(test_tables_are_zeroed_and_large_ones_aligned),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
