@@ -277,12 +277,11 @@ def log_span(text):
     the group join before it is not restore work) to its last partition
     going live, from the log's timestamps. A restore from snapshots happens
     inside the assignment, before /metrics could see a partition."""
-    stamps = [datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00"))
-              for line in text.splitlines()
-              if " source: partition " in line]
-    live = [datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00"))
-            for line in text.splitlines() if " source: partition live " in line]
-    return (max(live) - min(stamps)).total_seconds()
+    lines = [(datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00")),
+              " source: partition live " in line)
+             for line in text.splitlines() if " source: partition " in line]
+    first = min(stamp for stamp, _ in lines)
+    return (max(stamp for stamp, live in lines if live) - first).total_seconds()
 
 
 def restore_time(dt, ht, work, broker, group, args, partitions, name="restore",

@@ -26,6 +26,19 @@ def snap_conf(directory, interval=1):
     return f"[pipeline]\nsnapshot_dir = {directory}\nsnapshot_interval_s = {interval}\n"
 
 
+def snap_daemon(work, broker, clock, snaps, name, **kw):
+    """A daemon on the test clock writing its snapshots to snaps."""
+    return Daemon(work, broker, name, clock=clock.path, extra=snap_conf(snaps), **kw)
+
+
+def first_daemon(work, broker, snaps, label, **kw):
+    """The test's clock and its first daemon, once a partition is live."""
+    clock = Clock(work)
+    d1 = snap_daemon(work, broker, clock, snaps, "d1", **kw)
+    check(f"{label}: a partition goes live", d1.wait_live())
+    return clock, d1
+
+
 def snap_files(directory):
     try:
         return sorted(f for f in os.listdir(directory))
@@ -100,9 +113,7 @@ def case_restart(work):
     broker = Broker(work)
     snaps = os.path.join(work, "snapshots")
     try:
-        clock = Clock(work)
-        d1 = Daemon(work, broker, "d1", clock=clock.path, extra=snap_conf(snaps))
-        check("daemon: a partition goes live", d1.wait_live())
+        clock, d1 = first_daemon(work, broker, snaps, "daemon")
         events, gen = dt.produce_and_file(broker, 21, work, rate=4000, authorities=4,
                                           months=2)
         end = time.time() + 60
@@ -119,7 +130,7 @@ def case_restart(work):
 
         # Restart after a kill: each partition from its snapshot, then the
         # records between the snapshot and the committed offset.
-        d2 = Daemon(work, broker, "d2", clock=clock.path, extra=snap_conf(snaps))
+        d2 = snap_daemon(work, broker, clock, snaps, "d2")
         check("restart after kill -9: partitions live again", d2.wait_live(60))
         compare(broker, work, clock, events, "after kill -9, restored from snapshots")
         log = d2.log_text()
@@ -140,7 +151,7 @@ def case_restart(work):
         check("SIGTERM: exit 0 (a last snapshot written)", d2.stop() == 0)
 
         # Restart after a clean stop: the snapshot is at the committed offset.
-        d3 = Daemon(work, broker, "d3", clock=clock.path, extra=snap_conf(snaps))
+        d3 = snap_daemon(work, broker, clock, snaps, "d3")
         check("restart after SIGTERM: partitions live again", d3.wait_live(60))
         time.sleep(3)
         log = d3.log_text()
@@ -167,10 +178,8 @@ def degraded(work, options, errno_text, label):
     snaps = os.path.join(work, "snapshots")
     os.makedirs(snaps)
     try:
-        clock = Clock(work)
-        d1 = Daemon(work, broker, "d1", clock=clock.path, extra=snap_conf(snaps),
-                    wrap=tmpfs_wrap(snaps, options))
-        check(f"{label}: a partition goes live", d1.wait_live())
+        clock, d1 = first_daemon(work, broker, snaps, label,
+                                 wrap=tmpfs_wrap(snaps, options))
         port = d1.http_port()
         events, gen = dt.produce_and_file(broker, 22, work, authorities=3, months=2)
         gen.wait(timeout=300)
@@ -211,7 +220,7 @@ def degraded(work, options, errno_text, label):
         check(f"{label}: SIGTERM: exit 0", d1.stop() == 0)
         if events:
             # No snapshot to restore from: the restart replays the log.
-            d2 = Daemon(work, broker, "d2", clock=clock.path, extra=snap_conf(snaps))
+            d2 = snap_daemon(work, broker, clock, snaps, "d2")
             check(f"{label}: restart without snapshots goes live", d2.wait_live(60))
             log = wait_restored(d2)
             check(f"{label}: the restart replayed the log",
@@ -234,9 +243,7 @@ def case_damaged(work):
     broker = Broker(work)
     snaps = os.path.join(work, "snapshots")
     try:
-        clock = Clock(work)
-        d1 = Daemon(work, broker, "d1", clock=clock.path, extra=snap_conf(snaps))
-        check("daemon: a partition goes live", d1.wait_live())
+        clock, d1 = first_daemon(work, broker, snaps, "daemon")
         events, gen = dt.produce_and_file(broker, 24, work, authorities=3, months=2)
         gen.wait(timeout=300)
         dt.wait_stable(broker, "mashflow.referrals")
@@ -251,7 +258,7 @@ def case_damaged(work):
             b = f.read(1)
             f.seek(-1, 1)
             f.write(bytes([b[0] ^ 0x10]))
-        d2 = Daemon(work, broker, "d2", clock=clock.path, extra=snap_conf(snaps))
+        d2 = snap_daemon(work, broker, clock, snaps, "d2")
         check("restart: partitions live again", d2.wait_live(60))
         log = wait_restored(d2)
         refused = re.findall(r"snapshot refused topic=\S+ partition=(\d+): ([^:]+)", log)
