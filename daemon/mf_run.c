@@ -1202,13 +1202,6 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         mf_log_warn("rdkafka", "%s: %s", rd_kafka_err2name(err), reason);
 }
 
-static bool passthru_has(const mf_config_t *cfg, const char *name) {
-        for (int i = 0; i < cfg->n_passthru; i++)
-                if (!strcmp(cfg->passthru[i].name, name))
-                        return true;
-        return false;
-}
-
 /* librdkafka's own log lines, through ours (syslog levels). */
 static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
                            const char *buf) {
@@ -1220,7 +1213,32 @@ static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
         mf_log(l, "rdkafka", "%s: %s", fac, buf);
 }
 
-static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, char *err, size_t errlen) {
+/* The daemon's defaults for one client, each a property and its value,
+ * ending at NULL; the [librdkafka] pass-through, set after them, may
+ * override any of them (under any of a property's names). */
+typedef struct {
+        const char *name, *value;
+} kafka_default_t;
+
+static const kafka_default_t consumer_defaults[] = {
+    {"statistics.interval.ms", "2000"},
+    /* Every assigned partition's fetch queue forwards to the one consumer
+     * queue, so librdkafka weighs queued.min.messages (its default 100000)
+     * against the whole backlog: past it no partition is fetched until the
+     * fetcher's next wake-up, up to a second later, while the loop empties
+     * the queue and waits. Catching up (a restore) ran at half speed. The
+     * prefetch stays bounded by queued.max.messages.kbytes. */
+    {"queued.min.messages", "1000000"},
+    {NULL, NULL}};
+
+static const kafka_default_t producer_defaults[] = {
+    {"statistics.interval.ms", "2000"},
+    /* A latency-bound at-least-once deployment may lower it. */
+    {"linger.ms", "5"},
+    {NULL, NULL}};
+
+static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, const kafka_default_t *defaults,
+                                  char *err, size_t errlen) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
         if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err, errlen) != 0)
@@ -1230,6 +1248,9 @@ static rd_kafka_conf_t *base_conf(const mf_config_t *cfg, char *err, size_t errl
          * clients do; the pass-through may say otherwise. */
         if (rd_kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) != 0)
                 goto fail;
+        for (const kafka_default_t *d = defaults; d->name; d++)
+                if (rd_kafka_conf_set(conf, d->name, d->value, err, errlen) != 0)
+                        goto fail;
         for (int i = 0; i < cfg->n_passthru; i++)
                 if (rd_kafka_conf_set(conf, cfg->passthru[i].name, cfg->passthru[i].value,
                                       err, errlen) != 0)
@@ -1252,7 +1273,7 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v) {
 static int make_clients(mf_run_t *r) {
         char err[512];
         const mf_config_t *cfg = r->cfg;
-        rd_kafka_conf_t *cc = base_conf(cfg, err, sizeof(err));
+        rd_kafka_conf_t *cc = base_conf(cfg, consumer_defaults, err, sizeof(err));
         if (!cc) {
                 mf_log_error("run", "consumer configuration: %s", err);
                 return -1;
@@ -1267,11 +1288,6 @@ static int make_clients(mf_run_t *r) {
                 rd_kafka_conf_destroy(cc);
                 return -1;
         }
-        if (!passthru_has(cfg, "statistics.interval.ms") &&
-            set(cc, "statistics.interval.ms", "2000")) {
-                rd_kafka_conf_destroy(cc);
-                return -1;
-        }
         rd_kafka_conf_set_stats_cb(cc, on_stats);
         rd_kafka_conf_set_error_cb(cc, on_error);
         rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
@@ -1283,17 +1299,15 @@ static int make_clients(mf_run_t *r) {
         }
         rd_kafka_poll_set_consumer(r->consumer);
 
-        rd_kafka_conf_t *pc = base_conf(cfg, err, sizeof(err));
+        rd_kafka_conf_t *pc = base_conf(cfg, producer_defaults, err, sizeof(err));
         if (!pc)
                 return -1;
         char txid[256], host[128] = "host";
         gethostname(host, sizeof(host) - 1);
         snprintf(txid, sizeof(txid), "%s-%s-%d", cfg->transactional_id, host,
                  (int)getpid());
-        if (set(pc, "enable.idempotence", "true") || set(pc, "linger.ms", "5") ||
-            (r->eos && set(pc, "transactional.id", txid)) ||
-            (!passthru_has(cfg, "statistics.interval.ms") &&
-             set(pc, "statistics.interval.ms", "2000"))) {
+        if (set(pc, "enable.idempotence", "true") ||
+            (r->eos && set(pc, "transactional.id", txid))) {
                 rd_kafka_conf_destroy(pc);
                 return -1;
         }
