@@ -148,6 +148,7 @@ static const char *output_topic(const mf_run_t *r, mf_output_kind_t k) {
 }
 
 static void open_batch(mf_run_t *r);
+static void on_batch_timer(uv_timer_t *h);
 static void pause_input(mf_run_t *r, bool pause);
 static void on_more(uv_idle_t *h);
 
@@ -564,7 +565,12 @@ static void open_batch(mf_run_t *r) {
         r->in_batch = true;
         r->batch_records = 0;
         r->batch_ts_len = 0; /* an aborted batch's records are processed again */
-        r->batch_opened_ms = mf_run_wall_ms();
+        /* The timer fires when the batch is due, then checks again every
+         * period (a commit under way or retried holds the batch open). */
+        uv_update_time(r->loop);
+        r->batch_due = uv_now(r->loop) + (uint64_t)r->cfg->batch_max_ms;
+        uv_timer_start(&r->batch, on_batch_timer, (uint64_t)r->cfg->batch_max_ms,
+                       r->batch_period);
 }
 
 static rd_kafka_topic_partition_list_t *batch_offsets(mf_run_t *r) {
@@ -1123,8 +1129,7 @@ static void on_batch_timer(uv_timer_t *h) {
         mf_run_t *r = h->data;
         if (r->committing)
                 return;
-        if (r->in_batch &&
-            mf_run_wall_ms() - r->batch_opened_ms >= (uint64_t)r->cfg->batch_max_ms)
+        if (r->in_batch && uv_now(r->loop) >= r->batch_due)
                 commit_start(r);
         else if (rebuild_due(r))
                 rebuild(r);
@@ -1433,11 +1438,13 @@ static void close_handle(uv_handle_t *h, void *arg) {
 }
 
 /* Seconds; processing one record takes microseconds, a batch's commit up
- * to its interval plus the broker's round trip. */
+ * to its interval plus the broker's round trip (finer around the default
+ * interval, 100 ms, so that "interval + 50 ms" can be read off). */
 static const double processing_bounds[] = {
     1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 0.1};
-static const double end_to_end_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                           1,     2.5,  5,     10,   30,  60,   300};
+static const double end_to_end_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
+                                           0.15,  0.2,  0.25,  0.5,  1,     2.5,
+                                           5,     10,   30,    60,   300};
 
 static int start_http(mf_run_t *r) {
         mf_histo_init(&r->processing, processing_bounds, MF_ARRAY_LEN(processing_bounds));
@@ -1535,9 +1542,11 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uv_timer_start(&r.tick, on_tick, 1000, 1000);
         uv_timer_init(r.loop, &r.batch);
         r.batch.data = &r;
-        uint64_t period =
+        /* Between batches the timer checks for a rebuild; opening a batch
+         * re-arms it for the batch's close. */
+        r.batch_period =
             (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
-        uv_timer_start(&r.batch, on_batch_timer, period, period);
+        uv_timer_start(&r.batch, on_batch_timer, r.batch_period, r.batch_period);
         uv_async_init(r.loop, &r.stop, on_stop);
         r.stop.data = &r;
         stop_signum = 0;
