@@ -39,6 +39,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT_DATE = "2023-11-07"  # the replay data's last day (DOMAIN.md's calibration)
+# Its first: two years of data.
+FROM_DATE = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
 
 rows = []      # (figure, mashflow, reference, ratio, target)
 raw = {}       # everything measured, for results.json
@@ -90,6 +92,65 @@ def gen(bin_, out, authorities, frm, to, fmt="msgpack", clean=False):
     os.rename(out + ".part", out)
 
 
+def england_path(args, work):
+    return os.path.join(work, f"england{args.england}.mp")
+
+
+def sql_paths(args, work):
+    """The SQL comparison's events: NDJSON for the warehouse loaders and
+    MessagePack (the same seed gives the same events) for mashflow."""
+    return (os.path.join(work, f"region{args.sql_authorities}.ndjson"),
+            os.path.join(work, f"region{args.sql_authorities}.mp"))
+
+
+def calendar_path(args):
+    return os.path.join(args.source, "config", "calendar-england-wales.txt")
+
+
+def prepare(args, bin_, work, only):
+    """Generates every file the chosen sections read (and the warehouse
+    tables), two at a time on the two cores, before anything is measured:
+    England's file on one, the rest beside it. Files made by an earlier run
+    are kept (gen and write_tables_once skip them)."""
+    from concurrent.futures import ThreadPoolExecutor
+    tasks = []
+    if "replay" in only:
+        tasks.append(lambda: gen(bin_, england_path(args, work), args.england, FROM_DATE,
+                                 REPORT_DATE))
+    if "sql" in only:
+        events, packed = sql_paths(args, work)
+
+        def warehouse():
+            gen(bin_, events, args.sql_authorities, FROM_DATE, REPORT_DATE, fmt="ndjson",
+                clean=True)
+            # In a process of its own: reading the events grows a Python
+            # process past a GiB, and a child's peak RSS (wait4) counts
+            # its parent's at the fork, which would inflate every later
+            # measurement's.
+            subprocess.run([sys.executable, "-c",
+                            "import sys; sys.path.insert(0, sys.argv[1]); import sql_bench; "
+                            "sql_bench.write_tables_once(*sys.argv[2:])",
+                            os.path.join(HERE, "sql"), os.path.abspath(events),
+                            os.path.abspath(calendar_path(args)),
+                            os.path.join(work, "sql", "csv")],
+                           check=True)
+        tasks.append(warehouse)
+        tasks.append(lambda: gen(bin_, packed, args.sql_authorities, FROM_DATE, REPORT_DATE,
+                                 clean=True))
+    if "memory" in only:
+        for k in sorted(args.scales, reverse=True):
+            tasks.append(lambda k=k: gen(bin_, os.path.join(work, f"scale{k}.mp"), k,
+                                         FROM_DATE, REPORT_DATE))
+    if not tasks:
+        return
+    t0 = time.monotonic()
+    log(f"preparing data: {len(tasks)} files or tables, two at a time")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for f in [pool.submit(t) for t in tasks]:
+            f.result()
+    log(f"data ready in {time.monotonic() - t0:.0f} s")
+
+
 def count_records(path):
     return sum(1 for _ in open(path, "rb")) if path.endswith(".ndjson") else None
 
@@ -105,10 +166,8 @@ def replay_rate(bin_, path):
 
 
 def bench_replay(args, bin_, decode, work):
-    england = os.path.join(work, f"england{args.england}.mp")
-    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
-    log(f"generating England: {args.england} authorities, {frm}..{REPORT_DATE}")
-    gen(bin_, england, args.england, frm, REPORT_DATE)
+    england = england_path(args, work)
+    log(f"England: {args.england} authorities, {FROM_DATE}..{REPORT_DATE}")
     mine, ref = [], []
     for i in range(args.rounds):
         out = subprocess.run([decode, england], capture_output=True, text=True, check=True).stdout
@@ -147,11 +206,9 @@ def bench_replay(args, bin_, decode, work):
 # ---- memory and growth --------------------------------------------------------
 
 def bench_memory(args, bin_, work):
-    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
     points = []
     for k in args.scales:
         path = os.path.join(work, f"scale{k}.mp")
-        gen(bin_, path, k, frm, REPORT_DATE)
         rate, n, secs, rss, state = replay_rate(bin_, path)
         mib, children, per_child = float(state.group(1)), int(state.group(2)), int(state.group(3))
         points.append({"scale": k, "records": n, "peak_rss_mib": rss, "state_mib": mib,
@@ -172,14 +229,9 @@ def bench_memory(args, bin_, work):
 def bench_sql(args, bin_, work):
     sys.path.insert(0, os.path.join(HERE, "sql"))
     import sql_bench
-    frm = (datetime.date.fromisoformat(REPORT_DATE) - datetime.timedelta(days=730)).isoformat()
-    # The same events twice: NDJSON for the warehouse loaders, MessagePack
-    # (the same seed gives the same events) for mashflow, each side reading
-    # its own natural format.
-    events = os.path.join(work, f"region{args.sql_authorities}.ndjson")
-    gen(bin_, events, args.sql_authorities, frm, REPORT_DATE, fmt="ndjson", clean=True)
-    packed = os.path.join(work, f"region{args.sql_authorities}.mp")
-    gen(bin_, packed, args.sql_authorities, frm, REPORT_DATE, clean=True)
+    # The same events twice (made by prepare), each side reading its own
+    # natural format.
+    events, packed = sql_paths(args, work)
     n = count_records(events)
     ind = os.path.join(work, "region-indicators.ndjson")
     replays = []
@@ -193,7 +245,7 @@ def bench_sql(args, bin_, work):
         replays.append(time.monotonic() - t0)
         log(f"sql round {i + 1}: mashflow replay {replays[-1]:.2f} s over {n:,} events")
 
-    res = sql_bench.run(events, os.path.join(args.source, "config", "calendar-england-wales.txt"),
+    res = sql_bench.run(events, calendar_path(args),
                         os.path.join(work, "sql"), args.rounds, each_round=replay_round)
     disagreements = sql_bench.compare(res, ind)
     raw["sql"] = {"events": n, "mashflow_replay_s": replays,
@@ -231,13 +283,15 @@ POLL_S = 1.0
 
 def throughput_daemon(dt, work, broker, name, group, guarantee, args, snapshots=None):
     """A daemon with the throughput runs' batch settings and the product's
-    default output encoding (MessagePack); with snapshots, a snapshot
-    directory (written at its stop, read at its start)."""
+    default output encoding (MessagePack) and indicators interval (60 s, not
+    the tests' 1 s); with snapshots, a snapshot directory (written at its
+    stop, read at its start)."""
     extra = THROUGHPUT_CONF.format(records=args.batch_records)
     if snapshots:
         extra += f"[pipeline]\nsnapshot_dir = {snapshots}\n"
     return dt.Daemon(work, broker, name, group=group, guarantee=guarantee,
-                     batch_max_ms=args.batch_ms, output_encoding="msgpack", extra=extra)
+                     batch_max_ms=args.batch_ms, output_encoding="msgpack", extra=extra,
+                     indicators_interval_s=60)
 
 
 def daemon_rate(dt, ht, work, broker, name, guarantee, total, args, group=None,
@@ -410,92 +464,150 @@ def read_frames(stream):
 
 
 WARMUP_S = 5
+E2E = "mashflow_end_to_end_latency_seconds"
+
+
+def e2e_buckets(ht, port):
+    """The daemon's end-to-end histogram: [(le, cumulative count)]."""
+    s = ht.metric_samples(ht.get(port, "/metrics")[2])
+    return sorted((float(dict(lb)["le"]), v) for (n, lb), v in s.items()
+                  if n == E2E + "_bucket")
+
+
+def histogram_quantile(q, before, after):
+    """Prometheus's histogram_quantile over the observations between two
+    scrapes: linear within the bucket holding the rank, in ms."""
+    b = [(le, a - c) for (le, a), (_, c) in zip(after, before)]
+    total = b[-1][1]
+    if not total:
+        return None
+    rank, lo, below = q * total, 0.0, 0.0
+    for le, c in b:
+        if c >= rank:
+            if le == float("inf"):
+                return lo * 1000
+            return (lo + (le - lo) * (rank - below) / (c - below)) * 1000
+        lo, below = le, c
+    return None
+
+
+def latency_once(args, bin_, work, guarantee, batch_ms, i):
+    """One window of steady input through a fresh broker and daemon: the
+    referrals' latencies as a read_committed reader sees them, and the
+    daemon's own histogram (input timestamp to its batch's commit)."""
+    import msgpack
+    dt, ht = daemon_module()
+    lwork = os.path.join(work, f"latency-{guarantee}")
+    shutil.rmtree(lwork, ignore_errors=True)
+    os.makedirs(lwork)
+    broker = dt.Broker(lwork)
+    d = None
+    try:
+        # The development broker holds an empty fetch for its whole
+        # fetch.wait.max.ms even when records arrive meanwhile (Kafka
+        # answers at once), so both consumers wait at most 1 ms; the
+        # daemon's producer lingers 1 ms, as a latency-bound deployment
+        # would set it.
+        d = dt.Daemon(lwork, broker, "d", guarantee=guarantee, batch_max_ms=batch_ms,
+                      librdkafka="fetch.wait.max.ms = 1\nlinger.ms = 1\n")
+        port = d.http_port()
+        if not d.wait_live(60):
+            raise SystemExit("bench: latency daemon did not go live")
+        arrivals = {}
+
+        def reader():
+            p = subprocess.Popen(
+                ["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.referrals", "-o",
+                 "end", "-u", "-q", "-X", "isolation.level=read_committed",
+                 "-X", "fetch.wait.max.ms=1", "-f", "%k\t%s\n"],
+                stdout=subprocess.PIPE, text=True)
+            reader.proc = p
+            for line in p.stdout:
+                rec = json.loads(line.split("\t", 1)[1])
+                arrivals.setdefault(rec["referral_id"], time.time() * 1000)
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        time.sleep(2)
+        today = datetime.date.today()
+        # Events dated from today on at 2,000 a second (the clock follows),
+        # for --latency-seconds: two authorities make about 350 events a day.
+        days = max(2, round(args.latency_seconds * 2000 / 350))
+        started = time.time() * 1000
+        g = subprocess.Popen([bin_, "gen", "--seed", str(11 + i), "--authorities", "2",
+                              "--from", today.isoformat(), "--to",
+                              (today + datetime.timedelta(days=days)).isoformat(),
+                              "--brokers", broker.bootstrap, "--rate", "2000"],
+                             stderr=subprocess.DEVNULL)
+        # The daemon's histogram after the warm-up (the /metrics cache is
+        # at most 1 s old).
+        time.sleep(WARMUP_S + 1)
+        h0 = e2e_buckets(ht, port)
+        if g.wait():
+            raise SystemExit("bench: gen failed")
+        time.sleep(3)
+        h1 = e2e_buckets(ht, port)
+        reader.proc.terminate()
+        t.join(timeout=10)
+        # Input timestamps of the referral events, from the input topic.
+        p = subprocess.Popen(["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.events",
+                              "-o", "beginning", "-e", "-q", "-f", "%T %S\n%s"],
+                             stdout=subprocess.PIPE)
+        sent = {}
+        for ts, value in read_frames(p.stdout):
+            try:
+                ev = msgpack.unpackb(value, raw=False)
+            except Exception:
+                continue
+            if isinstance(ev, dict) and ev.get("type") == "referral":
+                sent.setdefault(ev.get("referral_id"), ts)
+        p.wait()
+        # The first seconds are warm-up: the producer learns the output
+        # topics' metadata with its first record (about a second).
+        lat = sorted(arrivals[k] - sent[k] for k in arrivals
+                     if k in sent and sent[k] >= started + WARMUP_S * 1000)
+        if not lat:
+            raise SystemExit("bench: no referral output matched an input")
+        q = statistics.quantiles(lat, n=100)
+        r = {"n": len(lat), "p50": q[49], "p99": q[98], "max": lat[-1],
+             "committed_n": h1[-1][1] - h0[-1][1],
+             "committed_p50": histogram_quantile(0.5, h0, h1),
+             "committed_p99": histogram_quantile(0.99, h0, h1)}
+        log(f"latency round {i + 1} {guarantee} (batch_max_ms {batch_ms}): {r['n']:,} "
+            f"referrals read, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms; "
+            f"to the commit ({r['committed_n']:,.0f} records) p50 {r['committed_p50']:.1f} ms, "
+            f"p99 {r['committed_p99']:.1f} ms")
+        return r
+    finally:
+        if d:
+            d.stop()
+        broker.stop()
+        dt.Daemon.started.clear()
 
 
 def bench_latency(args, bin_, work):
-    import msgpack
-    dt, ht = daemon_module()
-    out = {}
-    for guarantee, batch_ms in (("at_least_once", args.latency_batch_ms_alo),
-                                ("exactly_once", args.latency_batch_ms_eos)):
-        lwork = os.path.join(work, f"latency-{guarantee}")
-        shutil.rmtree(lwork, ignore_errors=True)
-        os.makedirs(lwork)
-        broker = dt.Broker(lwork)
-        d = None
-        try:
-            d = dt.Daemon(lwork, broker, "d", guarantee=guarantee, batch_max_ms=batch_ms,
-                          librdkafka="fetch.wait.max.ms = 5\n")
-            d.http_port()
-            if not d.wait_live(60):
-                raise SystemExit("bench: latency daemon did not go live")
-            arrivals = {}
-
-            def reader():
-                p = subprocess.Popen(
-                    ["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.referrals", "-o",
-                     "end", "-u", "-q", "-X", "isolation.level=read_committed",
-                     "-X", "fetch.wait.max.ms=5", "-f", "%k\t%s\n"],
-                    stdout=subprocess.PIPE, text=True)
-                reader.proc = p
-                for line in p.stdout:
-                    rec = json.loads(line.split("\t", 1)[1])
-                    arrivals.setdefault(rec["referral_id"], time.time() * 1000)
-
-            t = threading.Thread(target=reader, daemon=True)
-            t.start()
-            time.sleep(2)
-            today = datetime.date.today()
-            # Events dated from today on at 2,000 a second (the clock
-            # follows), for --latency-seconds: two authorities make about
-            # 350 events a day.
-            days = max(2, round(args.latency_seconds * 2000 / 350))
-            started = time.time() * 1000
-            subprocess.run([bin_, "gen", "--seed", "11", "--authorities", "2", "--from",
-                            today.isoformat(), "--to",
-                            (today + datetime.timedelta(days=days)).isoformat(),
-                            "--brokers", broker.bootstrap, "--rate", "2000"],
-                           check=True, stderr=subprocess.DEVNULL)
-            time.sleep(3)
-            reader.proc.terminate()
-            t.join(timeout=10)
-            # Input timestamps of the referral events, from the input topic.
-            p = subprocess.Popen(["kcat", "-b", broker.bootstrap, "-C", "-t", "mashflow.events",
-                                  "-o", "beginning", "-e", "-q", "-f", "%T %S\n%s"],
-                                 stdout=subprocess.PIPE)
-            sent = {}
-            for ts, value in read_frames(p.stdout):
-                try:
-                    ev = msgpack.unpackb(value, raw=False)
-                except Exception:
-                    continue
-                if isinstance(ev, dict) and ev.get("type") == "referral":
-                    sent.setdefault(ev.get("referral_id"), ts)
-            p.wait()
-            # The first seconds are warm-up: the producer learns the output
-            # topics' metadata with its first record (about a second).
-            lat = sorted(arrivals[k] - sent[k] for k in arrivals
-                         if k in sent and sent[k] >= started + WARMUP_S * 1000)
-            if not lat:
-                raise SystemExit("bench: no referral output matched an input")
-            q = statistics.quantiles(lat, n=100)
-            out[guarantee] = {"n": len(lat), "p50": q[49], "p99": q[98], "max": lat[-1],
-                              "batch_max_ms": batch_ms}
-            log(f"latency {guarantee}: {len(lat):,} referrals, p50 {q[49]:.1f} ms, "
-                f"p99 {q[98]:.1f} ms, max {lat[-1]:.1f} ms (batch_max_ms {batch_ms})")
-        finally:
-            if d:
-                d.stop()
-            broker.stop()
-            dt.Daemon.started.clear()
-    raw["latency"] = out
-    a, e = out["at_least_once"], out["exactly_once"]
-    add("latency at_least_once p50 / p99 / max, ms",
+    runs = {"at_least_once": [], "exactly_once": []}
+    batch = {"at_least_once": args.latency_batch_ms_alo,
+             "exactly_once": args.latency_batch_ms_eos}
+    for i in range(args.rounds):
+        for g in runs:
+            runs[g].append(latency_once(args, bin_, work, g, batch[g], i))
+    med = {g: {k: median([r[k] for r in rs]) for k in rs[0]} for g, rs in runs.items()}
+    raw["latency"] = {g: {"batch_max_ms": batch[g], "rounds": rs, "medians": med[g]}
+                      for g, rs in runs.items()}
+    a, e = med["at_least_once"], med["exactly_once"]
+    add(f"latency at_least_once p50 / p99 / max, ms (batch {batch['at_least_once']} ms)",
         f"{a['p50']:.1f} / {a['p99']:.1f} / {a['max']:.1f}", "20 ms", a["p99"] / 20, "<= 1.00")
-    lim = e["batch_max_ms"] + 50
-    add(f"latency exactly_once p50 / p99 / max, ms (commit {e['batch_max_ms']} ms)",
-        f"{e['p50']:.1f} / {e['p99']:.1f} / {e['max']:.1f}", f"{lim} ms", e["p99"] / lim,
-        "<= 1.00")
+    # The development broker serves a read_committed consumer everything up
+    # to the log's end, committed or not, so the reader sees exactly_once
+    # outputs when produced: the figure against the target is the daemon's
+    # own, observed as each batch's transaction commits.
+    lim = batch["exactly_once"] + 50
+    add(f"latency exactly_once to the commit p50 / p99, ms (commit {batch['exactly_once']} ms)",
+        f"{e['committed_p50']:.1f} / {e['committed_p99']:.1f}", f"{lim} ms",
+        e["committed_p99"] / lim, "<= 1.00")
+    add("latency exactly_once to the reader p50 / p99 / max, ms (uncommitted, see above)",
+        f"{e['p50']:.1f} / {e['p99']:.1f} / {e['max']:.1f}", "-", None, "-")
 
 
 # ---- the table -------------------------------------------------------------------
@@ -560,11 +672,14 @@ def main():
     else:
         args.england, args.scales, args.sql_authorities = 153, [1, 4, 16, 64], 16
         args.kafka_authorities, args.kafka_days, args.partitions = 260, 150, 1024
-        args.latency_seconds = 60
+        args.latency_seconds = 20
     args.batch_records, args.batch_ms = 50000, 1000
-    args.latency_batch_ms_alo, args.latency_batch_ms_eos = 1, 100
+    # The product's default batch interval for both: at least once, a
+    # batch's commit holds input back, so shorter batches hold it more.
+    args.latency_batch_ms_alo, args.latency_batch_ms_eos = 100, 100
     only = set(args.only.split(","))
     t0 = time.monotonic()
+    prepare(args, bin_, work, only)
     replay = None
     if "replay" in only:
         replay = bench_replay(args, bin_, decode, work)

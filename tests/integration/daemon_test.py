@@ -57,7 +57,8 @@ class Daemon:
 
     def __init__(self, work, broker, name="d1", guarantee="exactly_once",
                  input_encoding="msgpack", output_encoding="json", group="mashflow-test",
-                 librdkafka="", extra="", clock=None, batch_max_ms=50, wrap=()):
+                 librdkafka="", extra="", clock=None, batch_max_ms=50, wrap=(),
+                 indicators_interval_s=1):
         self.log_path = os.path.join(work, f"{name}.log")
         self.conf = os.path.join(work, f"{name}.conf")
         with open(self.conf, "w") as f:
@@ -71,7 +72,7 @@ restore_from = beginning
 batch_max_ms = {batch_max_ms}
 [outputs]
 encoding = {output_encoding}
-indicators_interval_s = 1
+indicators_interval_s = {indicators_interval_s}
 [log]
 level = info
 [http]
