@@ -1438,17 +1438,49 @@ static void close_handle(uv_handle_t *h, void *arg) {
 }
 
 /* Seconds; processing one record takes microseconds, a batch's commit up
- * to its interval plus the broker's round trip (finer around the default
- * interval, 100 ms, so that "interval + 50 ms" can be read off). */
+ * to its interval plus the broker's round trip. */
 static const double processing_bounds[] = {
     1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 0.1};
-static const double end_to_end_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
-                                           0.15,  0.2,  0.25,  0.5,  1,     2.5,
-                                           5,     10,   30,    60,   300};
+static const double end_to_end_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                           1,     2.5,  5,     10,   30,  60,   300};
+/* And around the batch interval, where exactly-once latency gathers (a
+ * record waits up to the interval, then for the commit), so that how far
+ * past the interval commits land can be read off. */
+static const int end_to_end_interval_permille[] = {500,  750,  1000, 1100,
+                                                   1250, 1500, 2000};
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+/* end_to_end_bounds with the interval's multiples merged in, ascending and
+ * without repeats; returns how many (at most MF_HISTO_MAX_BUCKETS). */
+static size_t end_to_end_buckets(int batch_max_ms, double out[MF_HISTO_MAX_BUCKETS]) {
+        _Static_assert(MF_ARRAY_LEN(end_to_end_bounds) +
+                               MF_ARRAY_LEN(end_to_end_interval_permille) <=
+                           MF_HISTO_MAX_BUCKETS,
+                       "end-to-end buckets");
+        double all[MF_ARRAY_LEN(end_to_end_bounds) +
+                   MF_ARRAY_LEN(end_to_end_interval_permille)];
+        size_t n = 0;
+        for (size_t i = 0; i < MF_ARRAY_LEN(end_to_end_bounds); i++)
+                all[n++] = end_to_end_bounds[i];
+        for (size_t i = 0; i < MF_ARRAY_LEN(end_to_end_interval_permille); i++)
+                /* whole microseconds, rounded once: 1.1 x 50 ms is 0.055 */
+                all[n++] = (double)end_to_end_interval_permille[i] * batch_max_ms / 1e6;
+        qsort(all, n, sizeof(all[0]), cmp_double);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+                if (m == 0 || all[i] > out[m - 1] * (1 + 1e-9))
+                        out[m++] = all[i];
+        return m;
+}
 
 static int start_http(mf_run_t *r) {
         mf_histo_init(&r->processing, processing_bounds, MF_ARRAY_LEN(processing_bounds));
-        mf_histo_init(&r->end_to_end, end_to_end_bounds, MF_ARRAY_LEN(end_to_end_bounds));
+        double e2e[MF_HISTO_MAX_BUCKETS];
+        mf_histo_init(&r->end_to_end, e2e, end_to_end_buckets(r->cfg->batch_max_ms, e2e));
         const mf_config_t *cfg = r->cfg;
         if (!cfg->http_listen[0])
                 return 0;

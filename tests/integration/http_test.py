@@ -146,6 +146,15 @@ def case_endpoints(work):
         check("/metrics: latency histograms observed every live record",
               s.get(("mashflow_processing_seconds_count", frozenset())) == n_events and
               s.get(("mashflow_end_to_end_latency_seconds_count", frozenset())) == n_events)
+        # The daemon's batch interval here is 50 ms: the end-to-end buckets
+        # resolve the span around it (half to twice the interval), each
+        # bound exactly its decimal (0.055, not 1.1 * 0.05).
+        les = sorted(float(dict(lb)["le"]) for n, lb in s
+                     if n == "mashflow_end_to_end_latency_seconds_bucket" and
+                     dict(lb)["le"] != "+Inf")
+        check("/metrics: end-to-end buckets around the 50 ms batch interval",
+              all(b in les for b in (0.025, 0.0375, 0.05, 0.055, 0.0625, 0.075, 0.1)) and
+              les == sorted(set(les)) and les[0] == 0.005 and les[-1] == 300, str(les))
 
         # /trend and /deadlines.
         trend = json.loads(get(port, "/trend")[2])
