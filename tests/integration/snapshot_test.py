@@ -46,34 +46,10 @@ def snap_files(directory):
         return []
 
 
-def replay_alerts_by_authority(events, work, as_of):
-    """Replay's alerts with a clock per authority, as the daemon has one per
-    partition and each authority here has a partition of its own: whether
-    an item is overdue before its late-arriving decision depends on whose
-    events move the clock. Written where compare_alerts reads them."""
-    import msgpack
-    by_la = collections.defaultdict(list)
-    with open(events, "rb") as f:
-        for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
-            if isinstance(rec, dict) and isinstance(rec.get("la"), str):
-                by_la[rec["la"]].append(rec)  # the rest are dead letters
-    with open(os.path.join(work, "replay-alerts.ndjson"), "w") as out:
-        for la, recs in sorted(by_la.items()):
-            part = os.path.join(work, f"events-{la}.mp")
-            with open(part, "wb") as f:
-                for rec in recs:
-                    f.write(msgpack.packb(rec))
-            alerts = os.path.join(work, f"alerts-{la}.ndjson")
-            subprocess.run([dt.BIN, "replay", "--quiet", "--table", "none", "--as-of", as_of,
-                            "--alerts", alerts, part], check=True)
-            out.write(open(alerts).read())
-
-
 def compare(broker, work, clock, events, label):
     got = dt.wait_stable(broker, "mashflow.referrals")
     clock.finish()
     want_ref, _, _ = dt.replay(events, work, clock.as_of)
-    replay_alerts_by_authority(events, work, clock.as_of)
     have = dt.compare_referrals(got, want_ref, label)
     check(f"{label}: every repeat is byte-identical to a replay record",
           set(have) <= set(want_ref))
