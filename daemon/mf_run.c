@@ -546,6 +546,11 @@ static void rebuild(mf_run_t *r) {
 
 /* ---- batches and transactions ---- */
 
+/* Between batches the batch timer checks for a rebuild this often. */
+static uint64_t batch_check_ms(const mf_config_t *cfg) {
+        return (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
+}
+
 static void open_batch(mf_run_t *r) {
         if (r->in_batch)
                 return;
@@ -565,12 +570,12 @@ static void open_batch(mf_run_t *r) {
         r->in_batch = true;
         r->batch_records = 0;
         r->batch_ts_len = 0; /* an aborted batch's records are processed again */
-        /* The timer fires when the batch is due, then checks again every
-         * period (a commit under way or retried holds the batch open). */
+        /* The batch timer fires when the batch is due (from now, not from
+         * the loop's cached time), then checks again every period: a batch
+         * open when it fires is due, or its commit is under way or retried. */
         uv_update_time(r->loop);
-        r->batch_due = uv_now(r->loop) + (uint64_t)r->cfg->batch_max_ms;
         uv_timer_start(&r->batch, on_batch_timer, (uint64_t)r->cfg->batch_max_ms,
-                       r->batch_period);
+                       batch_check_ms(r->cfg));
 }
 
 static rd_kafka_topic_partition_list_t *batch_offsets(mf_run_t *r) {
@@ -1129,7 +1134,7 @@ static void on_batch_timer(uv_timer_t *h) {
         mf_run_t *r = h->data;
         if (r->committing)
                 return;
-        if (r->in_batch && uv_now(r->loop) >= r->batch_due)
+        if (r->in_batch) /* armed for its close when it opened: due */
                 commit_start(r);
         else if (rebuild_due(r))
                 rebuild(r);
@@ -1472,7 +1477,7 @@ static size_t end_to_end_buckets(int batch_max_ms, double out[MF_HISTO_MAX_BUCKE
         qsort(all, n, sizeof(all[0]), cmp_double);
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-                if (m == 0 || all[i] > out[m - 1] * (1 + 1e-9))
+                if (m == 0 || all[i] > out[m - 1]) /* equal doubles: one bound */
                         out[m++] = all[i];
         return m;
 }
@@ -1574,11 +1579,9 @@ int mf_run(mf_config_t *cfg, const char *clock_file, mf_run_stats_t *stats_out) 
         uv_timer_start(&r.tick, on_tick, 1000, 1000);
         uv_timer_init(r.loop, &r.batch);
         r.batch.data = &r;
-        /* Between batches the timer checks for a rebuild; opening a batch
-         * re-arms it for the batch's close. */
-        r.batch_period =
-            (uint64_t)cfg->batch_max_ms < 50 ? (uint64_t)cfg->batch_max_ms : 50;
-        uv_timer_start(&r.batch, on_batch_timer, r.batch_period, r.batch_period);
+        /* Opening a batch re-arms the timer for the batch's close. */
+        uv_timer_start(&r.batch, on_batch_timer, batch_check_ms(cfg),
+                       batch_check_ms(cfg));
         uv_async_init(r.loop, &r.stop, on_stop);
         r.stop.data = &r;
         stop_signum = 0;

@@ -82,8 +82,6 @@ struct mf_run_s {
         bool eos;
         bool in_batch;
         uint64_t batch_records;
-        uint64_t batch_due;    /* loop time (uv_now) at which the open batch closes */
-        uint64_t batch_period; /* ms between the batch timer's checks */
         uint64_t last_indicators_ms;
         bool paused;
         int outq_high;
